@@ -1,0 +1,50 @@
+// Renders each action's action.yml from its definition, so inputs, defaults and outputs live in one place
+// (the code). scripts/build.mjs writes them; test/metadata.test.ts fails when a committed file differs.
+
+import { stringify } from 'yaml';
+import { ACTIONS } from '../src/actions/registry.ts';
+import type { ActionDefinition } from '../src/actions/shared/action-definition.ts';
+import type { InputDefs, OutputDefs } from '../src/actions/shared/define-inputs.ts';
+
+export interface ActionYml {
+  /** Path of the action.yml relative to the repository root. */
+  file: string;
+  text: string;
+}
+
+export function renderActionYml(def: ActionDefinition<any, any>): ActionYml {
+  const isRoot = def.name === 'pipeline';
+  const inputs: Record<string, Record<string, unknown>> = {};
+  for (const [name, d] of Object.entries(def.inputs as InputDefs)) {
+    inputs[name] = {
+      description: d.description,
+      required: d.required === true,
+      ...(d.default !== undefined ? { default: d.default } : {}),
+    };
+  }
+  const outputs: Record<string, Record<string, unknown>> = {};
+  for (const [name, d] of Object.entries(def.outputs as OutputDefs)) outputs[name] = { description: d.description };
+  const distPrefix = isRoot ? 'dist' : '../dist';
+  const doc = {
+    name: `Azure ML: ${def.title}`,
+    description: def.description,
+    author: 'azureml-deploy',
+    branding: { icon: 'cloud', color: 'blue' },
+    inputs,
+    outputs,
+    runs: {
+      using: 'node24',
+      main: `${distPrefix}/${def.name}/index.js`,
+      ...(def.post ? { post: `${distPrefix}/${def.name}/index.js`, 'post-if': 'cancelled()' } : {}),
+    },
+  };
+  const header = '# Generated from the action definition in src/actions by `npm run build`; edit the code, not this file.\n';
+  return {
+    file: isRoot ? 'action.yml' : `${def.name}/action.yml`,
+    text: header + stringify(doc, { lineWidth: 0 }),
+  };
+}
+
+export function renderAllActionYml(): ActionYml[] {
+  return Object.values(ACTIONS).map(renderActionYml);
+}

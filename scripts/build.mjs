@@ -1,0 +1,45 @@
+// Bundles every action and the CLI into dist/ (one self-contained ESM file each, Node 20+), copies the
+// local host, and regenerates each action.yml from the action definitions.
+// Runs on Node 24 (npm scripts use node_modules/.bin/node), which imports the .ts sources directly.
+
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { renderAllActionYml } from './action-metadata.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const entries = {
+  'register-model': 'src/actions/register-model/index.ts',
+  'deploy-model': 'src/actions/deploy-model/index.ts',
+  'smoke-test-service': 'src/actions/smoke-test-service/index.ts',
+  'delete-service': 'src/actions/delete-service/index.ts',
+  pipeline: 'src/actions/pipeline/index.ts',
+  cli: 'src/cli/index.ts',
+};
+
+await rm(path.join(root, 'dist'), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: Object.fromEntries(Object.entries(entries).map(([name, file]) => [`${name}/index`, file])),
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: 'linked',
+  charset: 'utf8',
+  logLevel: 'warning',
+  // Bundled CommonJS dependencies call require(); ESM output has none without this.
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+await mkdir(path.join(root, 'dist/local-host'), { recursive: true });
+await copyFile(path.join(root, 'src/local-host/host.py'), path.join(root, 'dist/local-host/host.py'));
+
+for (const { file, text } of renderAllActionYml()) {
+  await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+  await writeFile(path.join(root, file), text);
+}
+console.log(`built ${Object.keys(entries).length} bundles into dist/ and regenerated action.yml files`);

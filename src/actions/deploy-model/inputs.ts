@@ -1,0 +1,73 @@
+import { targetInputs } from '../shared/common-inputs.ts';
+import { input } from '../shared/define-inputs.ts';
+import { bool, duration, integer, keyValueMap, oneOf, optionalString } from '../shared/input-types.ts';
+
+export const deployInputs = {
+  'endpoint-file': input(optionalString(), {
+    description: 'An `az ml` v2 online endpoint YAML (managed or Kubernetes), used as-is.',
+  }),
+  'deployment-file': input(optionalString(), {
+    description: 'An `az ml` v2 online deployment YAML (managed or Kubernetes), used as-is.',
+  }),
+  'inference-config': input(optionalString(), {
+    description: 'A v1 `inferenceconfig.json` (entry script, source directory, environment), translated to v2.',
+  }),
+  'deployment-config': input(optionalString(), {
+    description: 'A v1 `deploymentconfig.json` (`computeType` local, ACI or AKS), translated to v2.',
+  }),
+  'endpoint-name': input(optionalString(), {
+    description:
+      'Endpoint name (overrides the files). May contain `{pr}` (pull request number) and `{repo-hash}` (6 hex of the repository name) for per-PR previews.',
+  }),
+  'deployment-name': input(optionalString(), {
+    description: 'Deployment name (overrides the files). Default: the file\'s name, else `blue`.',
+  }),
+  model: input(optionalString(), {
+    description:
+      'Model: `NAME:VERSION`, `NAME@latest`, `azureml:...`, or a local path (registered first). Overrides the files.',
+  }),
+  'code-path': input(optionalString(), { description: 'Folder with the entry script (the code configuration).' }),
+  'scoring-script': input(optionalString(), {
+    description: 'Entry script defining `init()` and `run(raw_data)`, relative to `code-path`.',
+  }),
+  environment: input(optionalString(), {
+    description: 'Environment: `azureml:NAME:VERSION`, `azureml:NAME@latest`, or a container image.',
+  }),
+  'conda-file': input(optionalString(), { description: 'Conda file for an image environment.' }),
+  'environment-variables': input(keyValueMap(), {
+    description: 'Environment variables for the scoring container: multiline `KEY=value` or a JSON object.',
+  }),
+  wait: input(bool(), { description: 'Wait for the deployment to reach a terminal state.', default: 'true' }),
+  'timeout-minutes': input(duration('minutes', { max: 24 * 60 }), {
+    description: 'How long to wait for a terminal state before failing.',
+    default: '30',
+  }),
+  'dry-run': input(bool(), {
+    description: 'Print the plan (what would be created, changed, shifted) and change nothing.',
+    default: 'false',
+  }),
+  'local-runtime': input(oneOf(['auto', 'docker'] as const), {
+    description:
+      'Local target host: `auto` (`azmlinfsrv` when on PATH, else the bundled stdlib-only host) or `docker` (needs a Docker engine and an image).',
+    default: 'auto',
+  }),
+  python: input(optionalString(), {
+    description: 'Local target: the Python interpreter that runs the entry script. Default: `python3`.',
+  }),
+  port: input(integer({ min: 1, max: 65535 }), { description: 'Local target: the port to listen on. Default: a free port.' }),
+  ...targetInputs,
+};
+
+export const deployOutputs = {
+  'endpoint-name': { description: 'Endpoint name (after `{pr}` / `{repo-hash}` expansion).' },
+  'deployment-name': { description: 'Deployment name.' },
+  'scoring-uri': { description: 'Scoring URI of the endpoint.' },
+  'swagger-uri': { description: 'Swagger (OpenAPI) URI of the endpoint.' },
+  state: {
+    description: 'Service state: `Transitioning`, `Healthy`, `Unhealthy`, `Unschedulable` or `Failed`.',
+  },
+  'provisioning-state': { description: 'Raw provisioning state (ARM; `Succeeded`/`Failed` locally).' },
+  changed: { description: '`false` when the re-run found nothing to do.' },
+  plan: { description: 'JSON: what was done or, with `dry-run`, what would be done.' },
+  'logs-file': { description: 'Path of the captured container/host logs when the deployment failed.' },
+};

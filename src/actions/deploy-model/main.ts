@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { loadDeploymentConfig } from '../../config/load-deployment-config.ts';
+import type { LoadedDeploymentConfig } from '../../config/spec.ts';
+import { UsageError } from '../../errors.ts';
+import type { Log } from '../../log.ts';
+import type { Report } from '../../report/report.ts';
+import type { ActionContext, ActionDeps } from '../shared/action-definition.ts';
+import { defineAction } from '../shared/action-definition.ts';
+import type { ParsedInputs } from '../shared/define-inputs.ts';
+import { requireLocalTarget, resolveTarget } from '../shared/target.ts';
+import { type DeployOutcome, deployLocal, type LocalDeployOptions, validateLocalRequest } from './deploy-local.ts';
+import { deployInputs, deployOutputs } from './inputs.ts';
+import { type DeployRequest, mergeDeployRequest } from './merge-spec.ts';
+
+export type DeployInputs = ParsedInputs<typeof deployInputs>;
+
+export const deployModelAction = defineAction({
+  name: 'deploy-model',
+  title: 'Deploy a model',
+  description:
+    'Deploy a model with its entry script and environment to an online endpoint (or this machine), wait for a terminal state, and explain failures with the logs.',
+  inputs: deployInputs,
+  outputs: deployOutputs,
+  validate(inputs) {
+    const v2 = inputs['endpoint-file'] || inputs['deployment-file'];
+    const v1 = inputs['inference-config'] || inputs['deployment-config'];
+    if (v2 && v1) {
+      throw new UsageError(
+        'give either the v2 YAML files (endpoint-file, deployment-file) or the v1 JSON files (inference-config, deployment-config), not both',
+        inputs['endpoint-file'] ? 'endpoint-file' : 'deployment-file',
+      );
+    }
+  },
+  async run(inputs, ctx) {
+    try {
+      const prepared = await prepareDeploy(inputs, ctx.deps, ctx.io);
+      const outcome = await applyDeploy(prepared, ctx.deps, ctx.report, ctx.io);
+      writeDeployOutputs(outcome, ctx);
+    } catch (err) {
+      const outcome = (err as { outcome?: DeployOutcome }).outcome;
+      if (outcome) writeDeployOutputs(outcome, ctx);
+      throw err;
+    }
+  },
+});
+
+export interface PreparedDeploy {
+  request: DeployRequest;
+  options: LocalDeployOptions;
+}
+
+/** Loads and validates every config file and input; no side effect. Shared with the pipeline. */
+export async function prepareDeploy(inputs: DeployInputs, deps: ActionDeps, log: Log): Promise<PreparedDeploy> {
+  const loaded = await loadConfig(inputs, deps.cwd);
+  for (const note of loaded?.notes ?? []) {
+    const where = note.file ? { file: note.file, ...(note.line ? { line: note.line } : {}) } : undefined;
+    const text = `${note.field ? `${note.field}: ` : ''}${note.message}`;
+    if (note.level === 'warning') log.warn(text, where);
+    else log.info(`${note.file ? `${path.basename(note.file)}${note.line ? `:${note.line}` : ''}: ` : ''}${text}`);
+  }
+  const target = await resolveTarget(inputs, deps.cwd, loaded?.targetHint);
+  const request = mergeDeployRequest(inputs, loaded, deps.cwd, deps.env);
+  requireLocalTarget(target, 'deploy-model');
+  validateLocalRequest(request);
+  return {
+    request,
+    options: {
+      localDir: target.localDir,
+      timeoutMinutes: inputs['timeout-minutes'] ?? 30,
+      dryRun: inputs['dry-run'],
+      runtime: inputs['local-runtime'] ?? 'auto',
+      python: inputs.python,
+    },
+  };
+}
+
+export function applyDeploy(prepared: PreparedDeploy, deps: ActionDeps, report: Report, log: Log): Promise<DeployOutcome> {
+  const { request } = prepared;
+  const section = report.section('deploy-model', `Deploy ${request.endpointName}/${request.deploymentName}`);
+  return deployLocal(request, prepared.options, deps, log, report, section);
+}
+
+async function loadConfig(inputs: DeployInputs, cwd: string): Promise<LoadedDeploymentConfig | undefined> {
+  const files = {
+    ...(inputs['endpoint-file'] ? { endpointFile: path.resolve(cwd, inputs['endpoint-file']) } : {}),
+    ...(inputs['deployment-file'] ? { deploymentFile: path.resolve(cwd, inputs['deployment-file']) } : {}),
+    ...(inputs['inference-config'] ? { inferenceConfig: path.resolve(cwd, inputs['inference-config']) } : {}),
+    ...(inputs['deployment-config'] ? { deploymentConfig: path.resolve(cwd, inputs['deployment-config']) } : {}),
+  };
+  return Object.keys(files).length > 0 ? loadDeploymentConfig(files) : undefined;
+}
+
+export function writeDeployOutputs(
+  outcome: DeployOutcome,
+  ctx: Pick<ActionContext<typeof deployOutputs>, 'setOutput'>,
+): void {
+  ctx.setOutput('endpoint-name', outcome.endpointName);
+  ctx.setOutput('deployment-name', outcome.deploymentName);
+  ctx.setOutput('scoring-uri', outcome.scoringUri);
+  ctx.setOutput('swagger-uri', outcome.swaggerUri);
+  ctx.setOutput('state', outcome.state);
+  ctx.setOutput('provisioning-state', outcome.provisioningState);
+  ctx.setOutput('changed', outcome.changed);
+  ctx.setOutput('plan', outcome.plan);
+  ctx.setOutput('logs-file', outcome.logsFile);
+}

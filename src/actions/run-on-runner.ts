@@ -1,0 +1,23 @@
+// Entry glue for the runner bundles: real clock, process env and cwd, SIGINT/SIGTERM as an abort signal.
+
+import { spawn } from 'node:child_process';
+import { systemClock } from '../clock.ts';
+import type { ActionDefinition } from './shared/action-definition.ts';
+import type { InputDefs, OutputDefs } from './shared/define-inputs.ts';
+import { runAction } from './shared/run-action.ts';
+import { runnerIO } from './runner-io.ts';
+
+export async function runOnRunner<D extends InputDefs, O extends OutputDefs>(def: ActionDefinition<D, O>) {
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => abort.abort(new Error(`received ${sig}`));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const result = await runAction(def, runnerIO(), {
+    clock: systemClock,
+    cwd: process.env['GITHUB_WORKSPACE'] || process.cwd(),
+    env: process.env,
+    spawn,
+    signal: abort.signal,
+  });
+  process.exitCode = result.exitCode;
+}

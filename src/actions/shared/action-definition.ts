@@ -1,0 +1,44 @@
+// What every action is: typed inputs and outputs, optional cross-field validation, and run().
+
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import type { Clock } from '../../clock.ts';
+import type { ActionIO } from '../../io/action-io.ts';
+import type { Report } from '../../report/report.ts';
+import type { InputDefs, OutputDefs, OutputValue, ParsedInputs } from './define-inputs.ts';
+
+export type SpawnFn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+/** Everything from the outside world an action uses; tests build it by hand. */
+export interface ActionDeps {
+  clock: Clock;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  spawn?: SpawnFn;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal?: AbortSignal;
+}
+
+export interface ActionContext<O extends OutputDefs> {
+  io: ActionIO;
+  report: Report;
+  deps: ActionDeps;
+  setOutput(name: keyof O & string, value: OutputValue | undefined): void;
+}
+
+export interface ActionDefinition<D extends InputDefs = InputDefs, O extends OutputDefs = OutputDefs> {
+  /** The folder name (`deploy-model`), or `pipeline` for the root action. */
+  name: string;
+  title: string;
+  description: string;
+  inputs: D;
+  outputs: O;
+  /** Cross-field rules; throw UsageError naming the inputs. Runs before any side effect. */
+  validate?(inputs: ParsedInputs<D>, deps: ActionDeps): void;
+  run(inputs: ParsedInputs<D>, ctx: ActionContext<O>): Promise<void>;
+  /** Extra action.yml keys (post step). */
+  post?: boolean;
+}
+
+export function defineAction<D extends InputDefs, O extends OutputDefs>(def: ActionDefinition<D, O>) {
+  return def;
+}

@@ -1,0 +1,23 @@
+// Inputs shared by every action (ACTIONS.md "Shared inputs"), defined once.
+
+import { input } from './define-inputs.ts';
+import { bool, oneOf, optionalString } from './input-types.ts';
+
+export const targetInputs = {
+  target: input(oneOf(['azureml', 'local'] as const), {
+    description:
+      'Where to work: `azureml` (default when a workspace is known from inputs or a config file) or `local` (this machine; default when no workspace is given).',
+  }),
+  'workspace-config': input(optionalString(), {
+    description:
+      'Path to an Azure ML `config.json` (`subscription_id`, `resource_group`, `workspace_name`). Default: `.azureml/config.json` or `config.json` when present.',
+  }),
+  'subscription-id': input(optionalString(), { description: 'Azure subscription id (overrides the config file).' }),
+  'resource-group': input(optionalString(), { description: 'Resource group of the workspace (overrides the config file).' }),
+  'workspace-name': input(optionalString(), { description: 'Azure ML workspace name (overrides the config file).' }),
+  'local-dir': input(optionalString(), {
+    description:
+      'State of the local target (model registry, running services, logs). Default: `.azureml-local` under the workspace.',
+  }),
+  summary: input(bool(), { description: 'Write the job summary.', default: 'true' }),
+};

@@ -1,0 +1,161 @@
+// Parsers for the value kinds inputs share: strict booleans, numbers, durations, key=value lists, JSON,
+// enums. Each takes the raw string (undefined when unset) and says what it expected in its message.
+
+import { z } from 'zod';
+
+type Raw = string | undefined;
+
+const raw = () => z.string().optional();
+
+const booleanSchemas = new WeakSet<object>();
+
+/** True for schemas made by bool(): the CLI lets such a flag stand alone (`--dry-run`). */
+export function isBooleanSchema(schema: object): boolean {
+  return booleanSchemas.has(schema);
+}
+
+/** Strict `true` / `false` (case-insensitive, as the runner's getBooleanInput). */
+export function bool() {
+  const schema = raw().transform((v, ctx) => {
+    const t = v?.trim().toLowerCase();
+    if (t === 'true') return true;
+    if (t === 'false' || t === undefined) return false;
+    ctx.addIssue({ code: 'custom', message: `must be true or false (got '${v}')` });
+    return z.NEVER;
+  });
+  booleanSchemas.add(schema);
+  return schema;
+}
+
+export function optionalString() {
+  return raw().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+}
+
+export function requiredString() {
+  return raw().transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') {
+      ctx.addIssue({ code: 'custom', message: 'is required' });
+      return z.NEVER;
+    }
+    return v.trim();
+  });
+}
+
+/** A whole number within bounds; undefined stays undefined. */
+export function integer(opts: { min?: number; max?: number } = {}) {
+  return raw().transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    const t = v.trim();
+    if (!/^-?\d+$/.test(t)) {
+      ctx.addIssue({ code: 'custom', message: `must be a whole number (got '${v}')` });
+      return z.NEVER;
+    }
+    const n = Number(t);
+    if (opts.min !== undefined && n < opts.min) {
+      ctx.addIssue({ code: 'custom', message: `must be at least ${opts.min} (got ${n})` });
+      return z.NEVER;
+    }
+    if (opts.max !== undefined && n > opts.max) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${opts.max} (got ${n})` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+/** A non-negative number (decimals allowed): minutes, seconds, milliseconds as the input name says. */
+export function duration(unit: 'hours' | 'minutes' | 'seconds' | 'milliseconds', opts: { max?: number } = {}) {
+  return raw().transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    const t = v.trim();
+    if (!/^\d+(\.\d+)?$/.test(t)) {
+      ctx.addIssue({ code: 'custom', message: `must be a number of ${unit} (got '${v}')` });
+      return z.NEVER;
+    }
+    const n = Number(t);
+    if (opts.max !== undefined && n > opts.max) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${opts.max} ${unit} (got ${n})` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+export function oneOf<const T extends readonly string[]>(values: T) {
+  return raw().transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    const t = v.trim();
+    const found = values.find((x) => x.toLowerCase() === t.toLowerCase());
+    if (found === undefined) {
+      ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')} (got '${v}')` });
+      return z.NEVER;
+    }
+    return found as T[number];
+  });
+}
+
+/**
+ * A string map from multiline `key=value` lines (also comma-separated on one line) or a JSON object.
+ * Values of a JSON object are stringified the way Azure stores them.
+ */
+export function keyValueMap() {
+  return raw().transform((v, ctx) => {
+    const result = parseKeyValues(v);
+    if (typeof result === 'string') {
+      ctx.addIssue({ code: 'custom', message: result });
+      return z.NEVER;
+    }
+    return result;
+  });
+}
+
+export function parseKeyValues(v: Raw): Record<string, string> | string {
+  const out: Record<string, string> = {};
+  if (v === undefined || v.trim() === '') return out;
+  const t = v.trim();
+  if (t.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(t);
+    } catch (err) {
+      return `is not valid JSON: ${(err as Error).message}`;
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'must be a JSON object';
+    for (const [k, val] of Object.entries(parsed)) {
+      out[k] = typeof val === 'string' ? val : JSON.stringify(val);
+    }
+    return out;
+  }
+  const lines = t.includes('\n') ? t.split(/\r?\n/) : t.split(',');
+  for (const [i, line] of lines.entries()) {
+    const s = line.trim();
+    if (s === '' || s.startsWith('#')) continue;
+    const eq = s.indexOf('=');
+    if (eq <= 0) return `line ${i + 1} must be key=value (got '${s}')`;
+    out[s.slice(0, eq).trim()] = s.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** Any JSON value, or a path to a JSON file resolved later by the caller (kept as text here). */
+export function json() {
+  return raw().transform((v, ctx) => {
+    if (v === undefined || v.trim() === '') return undefined;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `is not valid JSON: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  });
+}
+
+/** Multiline text: each non-empty line trimmed. */
+export function lines() {
+  return raw().transform((v) =>
+    (v ?? '')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== ''),
+  );
+}

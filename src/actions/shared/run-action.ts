@@ -1,0 +1,70 @@
+// The one error path: parse inputs, validate, run, set outputs, write the summary, and turn any error into a
+// message, an annotation and an exit code (2: bad usage/config, nothing done; 1: the action failed).
+
+import { ConfigError, errorMessage, isInputError } from '../../errors.ts';
+import type { ActionIO } from '../../io/action-io.ts';
+import { Report } from '../../report/report.ts';
+import { renderSummary } from '../../report/summary.ts';
+import type { ActionDefinition, ActionDeps } from './action-definition.ts';
+import { type InputDefs, type OutputDefs, type OutputValue, parseInputs } from './define-inputs.ts';
+
+export interface ActionResult {
+  exitCode: 0 | 1 | 2;
+  outputs: Record<string, string>;
+  report: Report;
+}
+
+export async function runAction<D extends InputDefs, O extends OutputDefs>(
+  def: ActionDefinition<D, O>,
+  io: ActionIO,
+  deps: ActionDeps,
+): Promise<ActionResult> {
+  const report = new Report(() => deps.clock.now());
+  const outputs: Record<string, string> = {};
+  let exitCode: 0 | 1 | 2 = 0;
+  let writeSummary = true;
+  try {
+    const inputs = parseInputs(def.inputs, (name) => io.getInput(name), (v) => io.setSecret(v));
+    if ('summary' in inputs && inputs['summary'] === false) writeSummary = false;
+    def.validate?.(inputs, deps);
+    await def.run(inputs, {
+      io,
+      report,
+      deps,
+      setOutput(name, value) {
+        if (!(name in def.outputs)) throw new Error(`internal: output '${name}' is not declared by ${def.name}`);
+        if (value === undefined) return;
+        outputs[name] = formatOutput(value);
+      },
+    });
+  } catch (err) {
+    exitCode = isInputError(err) ? 2 : 1;
+    const message = `${def.name} failed: ${errorMessage(err)}`;
+    if (err instanceof ConfigError) {
+      io.error(message, {
+        file: err.file,
+        ...(err.line ? { line: err.line } : {}),
+        ...(err.column ? { column: err.column } : {}),
+        title: `${def.name}: invalid config`,
+      });
+    }
+    if (!(err instanceof Error)) io.debug(`non-Error thrown: ${errorMessage(err)}`);
+    else if (!isInputError(err) && err.stack) io.debug(err.stack);
+    io.fail(message, exitCode);
+  }
+  for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
+  if (writeSummary && report.sections.length > 0) {
+    try {
+      await io.writeSummary(renderSummary(report));
+    } catch (err) {
+      io.warn(`could not write the job summary: ${errorMessage(err)}`);
+    }
+  }
+  return { exitCode, outputs, report };
+}
+
+export function formatOutput(value: OutputValue): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
+}

@@ -1,0 +1,70 @@
+// "Which target" (ACTIONS.md): an explicit `target` wins; else a v1 `computeType: local` means local; else
+// a workspace known from inputs or a config file with all three keys means azureml; else local.
+
+import path from 'node:path';
+import { findWorkspaceConfig, loadWorkspaceConfig } from '../../config/workspace-config.ts';
+import type { WorkspaceRef } from '../../config/spec.ts';
+import { UsageError } from '../../errors.ts';
+
+export interface TargetInputs {
+  target: 'azureml' | 'local' | undefined;
+  'workspace-config': string | undefined;
+  'subscription-id': string | undefined;
+  'resource-group': string | undefined;
+  'workspace-name': string | undefined;
+  'local-dir': string | undefined;
+}
+
+export type ResolvedTarget =
+  | { kind: 'local'; localDir: string }
+  | { kind: 'azureml'; workspace: WorkspaceRef; localDir: string };
+
+export async function resolveTarget(
+  inputs: TargetInputs,
+  cwd: string,
+  hint?: 'local' | 'azureml',
+): Promise<ResolvedTarget> {
+  const localDir = path.resolve(cwd, inputs['local-dir'] ?? '.azureml-local');
+  const workspace = await resolveWorkspace(inputs, cwd);
+  const kind = inputs.target ?? hint ?? (workspace ? 'azureml' : 'local');
+  if (kind === 'local') return { kind, localDir };
+  if (!workspace) {
+    throw new UsageError(
+      'target azureml needs a workspace: give subscription-id, resource-group and workspace-name, or workspace-config',
+      'target',
+    );
+  }
+  return { kind, workspace, localDir };
+}
+
+async function resolveWorkspace(inputs: TargetInputs, cwd: string): Promise<WorkspaceRef | undefined> {
+  const explicitFile = inputs['workspace-config'];
+  const file = explicitFile ? path.resolve(cwd, explicitFile) : await findWorkspaceConfig(cwd);
+  const fromFile: Partial<WorkspaceRef> = file ? await loadWorkspaceConfig(file) : {};
+  const ws = {
+    subscriptionId: inputs['subscription-id'] ?? fromFile.subscriptionId,
+    resourceGroup: inputs['resource-group'] ?? fromFile.resourceGroup,
+    workspaceName: inputs['workspace-name'] ?? fromFile.workspaceName,
+  };
+  const given = Object.values(ws).filter((v) => v !== undefined).length;
+  if (given === 3) return ws as WorkspaceRef;
+  if (given > 0 && (explicitFile || inputs['subscription-id'] || inputs['resource-group'] || inputs['workspace-name'])) {
+    const missing = [
+      ws.subscriptionId ? undefined : 'subscription-id',
+      ws.resourceGroup ? undefined : 'resource-group',
+      ws.workspaceName ? undefined : 'workspace-name',
+    ].filter(Boolean);
+    throw new UsageError(`the workspace is incomplete: ${missing.join(', ')} missing`, missing[0]);
+  }
+  return undefined;
+}
+
+/** The Azure ML target lands with the control-plane issues; until then say so plainly, before any side effect. */
+export function requireLocalTarget(target: ResolvedTarget, action: string): asserts target is ResolvedTarget & { kind: 'local' } {
+  if (target.kind !== 'local') {
+    throw new UsageError(
+      `${action} on target azureml is not available in this version yet; use target: local (this machine)`,
+      'target',
+    );
+  }
+}

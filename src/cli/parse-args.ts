@@ -1,0 +1,85 @@
+// The CLI's flag grammar (ACTIONS.md): `--name value`, `--name=value`, bare `--flag` for booleans.
+
+import { UsageError } from '../errors.ts';
+import type { InputDefs } from '../actions/shared/define-inputs.ts';
+import { isBooleanSchema } from '../actions/shared/input-types.ts';
+
+export interface ParsedArgs {
+  inputs: Map<string, string>;
+  summaryFile?: string;
+}
+
+/** Flags the CLI itself understands, beside the action's inputs. */
+const CLI_FLAGS = new Set(['summary-file']);
+
+export function parseArgs(args: readonly string[], defs: InputDefs): ParsedArgs {
+  const inputs = new Map<string, string>();
+  let summaryFile: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('--') || arg === '--') {
+      throw new UsageError(`unexpected argument '${arg}' (inputs are given as --<input-name> value)`);
+    }
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    const def = defs[name];
+    if (!def && !CLI_FLAGS.has(name)) {
+      throw new UsageError(`unknown flag '--${name}'${suggest(name, Object.keys(defs))}`);
+    }
+    let value: string;
+    if (eq >= 0) {
+      value = arg.slice(eq + 1);
+    } else if (def && isBooleanSchema(def.schema)) {
+      const next = args[i + 1];
+      if (next !== undefined && /^(true|false)$/i.test(next)) {
+        value = next;
+        i++;
+      } else {
+        value = 'true';
+      }
+    } else {
+      const next = args[i + 1];
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+        throw new UsageError(`flag '--${name}' needs a value`, name);
+      }
+      value = next;
+      i++;
+    }
+    if (name === 'summary-file') summaryFile = value;
+    else inputs.set(name, value);
+  }
+  return summaryFile === undefined ? { inputs } : { inputs, summaryFile };
+}
+
+function suggest(name: string, known: string[]): string {
+  let best: string | undefined;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const k of known) {
+    const d = editDistance(name, k);
+    if (d < bestScore) {
+      bestScore = d;
+      best = k;
+    }
+  }
+  return best !== undefined && bestScore <= 3 ? ` (did you mean '--${best}'?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = dp[0]!;
+    dp[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = dp[j]!;
+      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return dp[b.length]!;
+}
+
+/** Reads INPUT_<NAME> as a runner sets it (`INPUT_MODEL-NAME`), also `INPUT_MODEL_NAME`. */
+export function inputFromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const upper = name.toUpperCase();
+  return env[`INPUT_${upper}`] ?? env[`INPUT_${upper.replace(/-/g, '_')}`];
+}

@@ -1,0 +1,93 @@
+// Turns zod issues into `file:line: field.path: reason` ConfigErrors with human reasons, and throws the
+// first problem in document order (zod reports in schema order), so nothing partial is ever returned.
+
+import type { z } from 'zod';
+import type { ConfigError } from '../errors.ts';
+import type { SourceFile } from './source-file.ts';
+
+type Issue = z.core.$ZodIssue;
+
+const NOUNS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a number',
+  boolean: 'true or false',
+  object: 'a mapping',
+  record: 'a mapping',
+  array: 'a list',
+};
+
+function noun(expected: string): string {
+  return NOUNS[expected] ?? expected;
+}
+
+/** How a rejected value is shown: strings quoted, other scalars as written in the file. */
+export function shownValue(source: SourceFile, fieldPath: ReadonlyArray<PropertyKey>, input: unknown): string {
+  if (typeof input === 'string') return `'${input}'`;
+  const written = source.scalarSourceAt(fieldPath.filter((s) => typeof s !== 'symbol') as (string | number)[]);
+  if (written !== undefined && written !== '') return written;
+  if (input === null) return 'nothing';
+  try {
+    return JSON.stringify(input) ?? String(input);
+  } catch {
+    return String(input);
+  }
+}
+
+function reasonOf(issue: Issue, source: SourceFile): string {
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case 'invalid_type':
+      if (input === undefined) return 'is required';
+      if (issue.path.length === 0 && issue.expected === 'object') return 'expected a mapping of keys to values';
+      return input === null
+        ? `expected ${noun(issue.expected)} (the value is empty)`
+        : `expected ${noun(issue.expected)}`;
+    case 'invalid_value': {
+      const got = shownValue(source, issue.path, input);
+      if (issue.values.length === 1) return `must be ${String(issue.values[0])} (got ${got})`;
+      return `must be one of ${issue.values.map(String).join(', ')} (got ${got})`;
+    }
+    case 'too_small': {
+      const min = String(issue.minimum);
+      if (issue.origin === 'string') return issue.minimum === 1 ? 'must not be empty' : `must be at least ${min} characters`;
+      if (issue.origin === 'array') return `must have at least ${min} items`;
+      return issue.inclusive ? `must be at least ${min}` : `must be greater than ${min}`;
+    }
+    case 'too_big': {
+      const max = String(issue.maximum);
+      if (issue.origin === 'string') return `must be at most ${max} characters`;
+      if (issue.origin === 'array') return `must have at most ${max} item${issue.maximum === 1 ? '' : 's'}`;
+      return issue.inclusive ? `must be at most ${max}` : `must be less than ${max}`;
+    }
+    case 'custom':
+      return issue.message;
+    case 'invalid_union':
+      return 'has an unexpected type';
+    default:
+      return 'is not valid';
+  }
+}
+
+function fieldPathOf(issue: Issue): (string | number)[] {
+  return issue.path.filter((s): s is string | number => typeof s !== 'symbol');
+}
+
+/** The one place a zod issue becomes a ConfigError. */
+export function issueToConfigError(issue: Issue, source: SourceFile): ConfigError {
+  return source.errorAt(fieldPathOf(issue), reasonOf(issue, source));
+}
+
+/** The error that comes first in the file (line, then column). */
+export function firstInDocument(errors: ConfigError[]): ConfigError | undefined {
+  return [...errors].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0))[0];
+}
+
+/** Parses the file's value with a schema; throws the first problem in document order. */
+export function parseWithSchema<T>(schema: z.ZodType<T>, source: SourceFile): T {
+  const result = schema.safeParse(source.value, { reportInput: true });
+  if (result.success) return result.data;
+  const first = firstInDocument(result.error.issues.map((issue) => issueToConfigError(issue, source)));
+  if (first) throw first;
+  throw source.errorAt([], 'is not valid');
+}

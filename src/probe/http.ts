@@ -1,0 +1,129 @@
+// Sends one scoring request and measures it. Never throws for network trouble: every outcome is a value with
+// an error class, so readiness, assertions and statistics can count and report it.
+
+import { type Dispatcher, request } from 'undici';
+
+export type ErrorClass =
+  | 'connection-refused'
+  | 'connection-reset'
+  | 'timeout'
+  | 'dns'
+  | 'tls'
+  | 'protocol'
+  | 'http-4xx'
+  | 'http-5xx'
+  | 'other';
+
+export interface ProbeOutcome {
+  /** HTTP status; undefined when no response arrived. */
+  status?: number;
+  /** Response headers, lower-case names, repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Send to full body (or to the failure), milliseconds. */
+  latencyMs: number;
+  /** Set for transport failures and for HTTP 4xx/5xx. */
+  errorClass?: ErrorClass;
+  /** Transport failure message (no response). */
+  error?: string;
+}
+
+export interface SendOptions {
+  url: string;
+  method?: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  dispatcher?: Dispatcher;
+  /** Whole request (connect, headers and body) limit. */
+  timeoutMs?: number;
+}
+
+export async function sendRequest(opts: SendOptions): Promise<ProbeOutcome> {
+  const controller = new AbortController();
+  const timedOut = new Error(`no complete response within ${opts.timeoutMs} ms`);
+  const timer =
+    opts.timeoutMs !== undefined ? setTimeout(() => controller.abort(timedOut), opts.timeoutMs) : undefined;
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
+  try {
+    const res = await request(opts.url, {
+      method: (opts.method ?? 'POST') as Dispatcher.HttpMethod,
+      headers: opts.headers,
+      ...(opts.body !== undefined ? { body: opts.body } : {}),
+      signal: controller.signal,
+      ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
+    });
+    const body = Buffer.from(await res.body.arrayBuffer());
+    const latencyMs = elapsed();
+    const status = res.statusCode;
+    const errorClass = classifyStatus(status);
+    return {
+      status,
+      headers: flattenHeaders(res.headers),
+      body,
+      latencyMs,
+      ...(errorClass ? { errorClass } : {}),
+    };
+  } catch (err) {
+    const latencyMs = elapsed();
+    const isTimeout = err === timedOut || controller.signal.reason === timedOut;
+    return {
+      headers: {},
+      body: Buffer.alloc(0),
+      latencyMs,
+      errorClass: isTimeout ? 'timeout' : classifyError(err),
+      error: isTimeout ? timedOut.message : describeError(err),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function classifyStatus(status: number): ErrorClass | undefined {
+  if (status >= 500) return 'http-5xx';
+  if (status >= 400) return 'http-4xx';
+  return undefined;
+}
+
+/** Maps a transport error (Node or undici, possibly wrapped in `cause` or an AggregateError) to a class. */
+export function classifyError(err: unknown): ErrorClass {
+  const codes = errorCodes(err);
+  const has = (...c: string[]) => c.some((x) => codes.includes(x));
+  if (has('ECONNREFUSED')) return 'connection-refused';
+  if (has('ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL')) return 'dns';
+  if (has('ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'))
+    return 'timeout';
+  if (has('ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'))
+    return 'connection-reset';
+  if (codes.some((c) => c.startsWith('ERR_TLS') || c.startsWith('ERR_SSL') || /CERT|SELF_SIGNED/.test(c)))
+    return 'tls';
+  if (codes.some((c) => c.startsWith('HPE_') || c === 'UND_ERR_RESPONSE_STATUS_CODE' || c === 'UND_ERR_INFO'))
+    return 'protocol';
+  return 'other';
+}
+
+function errorCodes(err: unknown, depth = 0): string[] {
+  if (!err || typeof err !== 'object' || depth > 4) return [];
+  const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
+  const codes = typeof e.code === 'string' ? [e.code] : [];
+  codes.push(...errorCodes(e.cause, depth + 1));
+  if (Array.isArray(e.errors)) for (const inner of e.errors) codes.push(...errorCodes(inner, depth + 1));
+  return codes;
+}
+
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause =
+    err.cause instanceof Error && err.cause.message !== err.message ? ` (${err.cause.message})` : '';
+  const code = (err as { code?: unknown }).code;
+  return `${typeof code === 'string' && !err.message.includes(code) ? `${code}: ` : ''}${err.message}${cause}`;
+}
+
+function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}

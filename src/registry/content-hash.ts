@@ -1,0 +1,108 @@
+// The content hash of a model (file or folder): one SHA-256 pass over the sorted relative paths, sizes and
+// bytes. The local and the Azure registry both use it, so "identical content" means the same everywhere.
+
+import { createHash } from 'node:crypto';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../errors.ts';
+import { type IgnoreRule, isIgnored, parseIgnoreFile } from './ignore-rules.ts';
+
+export interface ContentFile {
+  /** POSIX path relative to the hashed root; for a single file, its base name. */
+  relPath: string;
+  absPath: string;
+  size: number;
+}
+
+export interface ContentHash {
+  /** `sha256:<hex>`, stored as the `content_hash` model property. */
+  hash: string;
+  files: ContentFile[];
+  totalBytes: number;
+  kind: 'file' | 'folder';
+}
+
+export const HASH_PROPERTY = 'azureml-deploy.content_hash';
+const CHUNK = 4 * 1024 * 1024;
+
+/** Lists the files a path contributes, honouring `.amlignore`, else `.gitignore`, at a folder's root. */
+export async function listContent(root: string, label = root): Promise<{ files: ContentFile[]; kind: 'file' | 'folder' }> {
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(root);
+  } catch (err) {
+    throw new ConfigError({ file: label, message: describeFsError(err, 'model path') });
+  }
+  if (info.isFile()) {
+    return { kind: 'file', files: [{ relPath: path.basename(root), absPath: root, size: info.size }] };
+  }
+  if (!info.isDirectory()) throw new ConfigError({ file: label, message: 'is neither a file nor a folder' });
+  const rules = await readIgnoreRules(root);
+  const files: ContentFile[] = [];
+  const walk = async (dir: string, rel: string) => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    for (const entry of entries) {
+      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+      const abs = path.join(dir, entry.name);
+      // Symlinks are followed, as the Azure ML SDK does.
+      const s = entry.isSymbolicLink() ? await stat(abs) : undefined;
+      const isDir = s ? s.isDirectory() : entry.isDirectory();
+      if (isIgnored(rules, relPath, isDir)) continue;
+      if (isDir) await walk(abs, relPath);
+      else files.push({ relPath, absPath: abs, size: s ? s.size : (await stat(abs)).size });
+    }
+  };
+  await walk(root, '');
+  files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
+  if (files.length === 0) throw new ConfigError({ file: label, message: 'the model folder is empty (after ignore rules)' });
+  return { kind: 'folder', files };
+}
+
+async function readIgnoreRules(root: string): Promise<IgnoreRule[]> {
+  for (const name of ['.amlignore', '.gitignore']) {
+    try {
+      return parseIgnoreFile(await readFile(path.join(root, name), 'utf8'));
+    } catch {
+      // not present: try the next
+    }
+  }
+  return [];
+}
+
+export async function hashContent(root: string, label = root): Promise<ContentHash> {
+  const { files, kind } = await listContent(root, label);
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(CHUNK);
+  let totalBytes = 0;
+  for (const file of files) {
+    hash.update(`${file.relPath}\0${file.size}\0`);
+    let fh: Awaited<ReturnType<typeof open>>;
+    try {
+      fh = await open(file.absPath, 'r');
+    } catch (err) {
+      throw new ConfigError({ file: path.join(label, kind === 'folder' ? file.relPath : ''), message: describeFsError(err, 'file') });
+    }
+    try {
+      let read = 0;
+      for (;;) {
+        const { bytesRead } = await fh.read(buffer, 0, CHUNK, null);
+        if (bytesRead === 0) break;
+        hash.update(buffer.subarray(0, bytesRead));
+        read += bytesRead;
+      }
+      // A file that changed size while hashing would give a hash of content that never existed.
+      if (read !== file.size) throw new ConfigError({ file: file.absPath, message: 'changed while it was being read' });
+      totalBytes += read;
+    } finally {
+      await fh.close();
+    }
+  }
+  return { hash: `sha256:${hash.digest('hex')}`, files, totalBytes, kind };
+}
+
+export function describeFsError(err: unknown, what: string): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return `${what} does not exist`;
+  if (code === 'EACCES' || code === 'EPERM') return `${what} is not readable (permission denied)`;
+  return `${what} cannot be read: ${(err as Error)?.message ?? String(err)}`;
+}

@@ -1,0 +1,272 @@
+// Chooses how a local deployment is hosted and builds the command line, without starting anything:
+// - `local-runtime: auto`: azmlinfsrv (azureml-inference-server-http) when it is on PATH, else the bundled
+//   stdlib-only host.py run by the chosen Python (`python` input, else python3, else python);
+// - `local-runtime: docker`: `docker run` of the environment's image, laid out as `az ml ... --local` does.
+
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute, join, posix, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../../errors.ts';
+import type { LocalRuntimeKind } from './service-state.ts';
+
+/** Where a bundle or the sources keep host.py, relative to the module that asks. First existing wins. */
+export const HOST_PY_CANDIDATES = [
+  '../local-host/host.py',
+  '../../local-host/host.py',
+  '../../../src/local-host/host.py',
+];
+
+/** Port the Azure ML inference images listen on inside the container. */
+export const CONTAINER_PORT = 5001;
+export const CONTAINER_APP_ROOT = '/var/azureml-app';
+
+/** The bundled host.py: dist/local-host/host.py next to a bundle, or src/local-host/host.py in the sources. */
+export function resolveBundledHostPy(
+  fromUrl: string = import.meta.url,
+  exists: (path: string) => boolean = existsSync,
+): string {
+  const here = dirname(fileURLToPath(fromUrl));
+  const candidates = HOST_PY_CANDIDATES.map((rel) => resolve(here, rel));
+  const found = candidates.find((path) => exists(path));
+  if (!found) throw new Error(`the bundled host.py was not found; looked at ${candidates.join(', ')}`);
+  return found;
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `which`: the absolute path of `name` on env.PATH (or `name` itself when it is a path), if executable. */
+export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (name.includes('/') || name.includes('\\')) {
+    const path = resolve(name);
+    return isExecutableFile(path) ? path : undefined;
+  }
+  for (const folder of (env['PATH'] ?? '').split(delimiter)) {
+    if (!folder) continue;
+    const path = join(folder, name);
+    if (isExecutableFile(path)) return path;
+  }
+  return undefined;
+}
+
+/** The interpreter for host.py: the `python` input, else python3, else python, found on PATH. */
+export function choosePython(python: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (python) {
+    const found = findExecutable(python, env);
+    if (!found) throw new UsageError(`Python interpreter ${JSON.stringify(python)} was not found`, 'python');
+    return found;
+  }
+  const found = findExecutable('python3', env) ?? findExecutable('python', env);
+  if (!found) {
+    throw new UsageError(
+      'neither python3 nor python is on PATH; set the python input to an interpreter',
+      'python',
+    );
+  }
+  return found;
+}
+
+/**
+ * The environment of the hosting process: this process's environment without the runner's inputs and
+ * tokens (INPUT_*, ACTIONS_*: they may hold secrets and the service outlives the step), then the
+ * deployment's variables, then the Azure ML runtime variables, which win as they do on Azure.
+ */
+export function hostEnvironment(
+  base: NodeJS.ProcessEnv,
+  extra: Record<string, string>,
+  runtimeVars: Record<string, string>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (value === undefined || /^(INPUT_|ACTIONS_)/i.test(key)) continue;
+    env[key] = value;
+  }
+  env['PYTHONUNBUFFERED'] = '1';
+  // Keep the user's code folder free of __pycache__ folders.
+  env['PYTHONDONTWRITEBYTECODE'] = '1';
+  return { ...env, ...extra, ...runtimeVars };
+}
+
+export interface DockerRunRequest {
+  image: string;
+  containerName: string;
+  /** Host port, published on 127.0.0.1 only. */
+  port: number;
+  modelDir: string;
+  modelName: string;
+  modelVersion: string;
+  codeDir: string;
+  scoringScript: string;
+  environmentVariables: Record<string, string>;
+}
+
+export interface DockerRunCommand {
+  command: 'docker';
+  args: string[];
+  /** Values of the `-e NAME` flags: docker reads them from its own environment, keeping them off argv. */
+  env: Record<string, string>;
+  containerName: string;
+  /** AZUREML_MODEL_DIR inside the container. */
+  modelDirInContainer: string;
+}
+
+/** A container name Docker accepts, unique per endpoint and deployment. */
+export function dockerContainerName(endpointName: string, deploymentName: string): string {
+  return `azureml-local-${endpointName}-${deploymentName}`.replace(/[^A-Za-z0-9_.-]/g, '-');
+}
+
+/**
+ * `docker run` for the local target, laid out as `az ml online-deployment create --local` lays out its
+ * container: model at /var/azureml-app/azureml-models/<name>/<version> (= AZUREML_MODEL_DIR, read-only),
+ * code at /var/azureml-app/<code folder name>/, AML_APP_ROOT = the scoring script's folder there,
+ * AZUREML_ENTRY_SCRIPT = its file name, the server on 5001 inside. Runs in the foreground (`--rm`, no `-d`)
+ * so the docker client's pid stands for the container and its output goes to the log file; the client
+ * forwards SIGTERM to the container. Variable values travel through the client's environment, not argv.
+ */
+export function buildDockerRunCommand(req: DockerRunRequest): DockerRunCommand {
+  const modelDirInContainer = posix.join(
+    CONTAINER_APP_ROOT,
+    'azureml-models',
+    req.modelName,
+    req.modelVersion,
+  );
+  const codeInContainer = posix.join(CONTAINER_APP_ROOT, basename(resolve(req.codeDir)));
+  const script = req.scoringScript.replaceAll('\\', '/').replace(/^\.\//, '');
+  const appRoot = posix.join(codeInContainer, posix.dirname(script));
+  const runtimeVars: Record<string, string> = {
+    AZUREML_MODEL_DIR: modelDirInContainer,
+    AZUREML_ENTRY_SCRIPT: posix.basename(script),
+    AML_APP_ROOT: appRoot,
+  };
+  const env = { ...req.environmentVariables, ...runtimeVars };
+  const args = [
+    'run',
+    '--rm',
+    '--name',
+    req.containerName,
+    '-p',
+    `127.0.0.1:${req.port}:${CONTAINER_PORT}`,
+    '-v',
+    `${resolve(req.modelDir)}:${modelDirInContainer}:ro`,
+    '-v',
+    `${resolve(req.codeDir)}:${codeInContainer}`,
+    '-w',
+    appRoot,
+  ];
+  for (const name of Object.keys(env).sort()) args.push('-e', name);
+  args.push(req.image);
+  return { command: 'docker', args, env, containerName: req.containerName, modelDirInContainer };
+}
+
+export interface HostLaunchRequest {
+  runtime: 'auto' | 'docker';
+  endpointName: string;
+  deploymentName: string;
+  modelDir: string;
+  modelName: string;
+  modelVersion: string;
+  codeDir: string;
+  scoringScript: string;
+  environmentVariables: Record<string, string>;
+  port: number;
+  host: string;
+  python?: string;
+  image?: string;
+}
+
+/** A command ready for child_process.spawn, and what to record about it. */
+export interface HostLaunch {
+  runtime: LocalRuntimeKind;
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  containerName?: string;
+  /** The interpreter host.py runs on (host.py only). */
+  python?: string;
+}
+
+export interface HostLaunchOptions {
+  /** Environment to search PATH in and to pass on (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** host.py to run (default: the bundled one). */
+  hostPy?: string;
+}
+
+/** Decides the runtime and builds its command line. Throws UsageError when a needed program is missing. */
+export function planHostLaunch(req: HostLaunchRequest, opts: HostLaunchOptions = {}): HostLaunch {
+  const baseEnv = opts.env ?? process.env;
+  const codeDir = resolve(req.codeDir);
+  const modelDir = resolve(req.modelDir);
+  if (req.runtime === 'docker') {
+    if (!req.image) {
+      throw new UsageError(
+        'local-runtime docker needs an image: give the environment an image (environment.image)',
+        'local-runtime',
+      );
+    }
+    const docker = findExecutable('docker', baseEnv);
+    if (!docker) throw new UsageError('local-runtime docker needs the docker CLI on PATH', 'local-runtime');
+    const run = buildDockerRunCommand({
+      image: req.image,
+      containerName: dockerContainerName(req.endpointName, req.deploymentName),
+      port: req.port,
+      modelDir,
+      modelName: req.modelName,
+      modelVersion: req.modelVersion,
+      codeDir,
+      scoringScript: req.scoringScript,
+      environmentVariables: req.environmentVariables,
+    });
+    return {
+      runtime: 'docker',
+      command: docker,
+      args: run.args,
+      cwd: codeDir,
+      env: hostEnvironment(baseEnv, {}, run.env),
+      containerName: run.containerName,
+    };
+  }
+  const runtimeVars = {
+    AZUREML_MODEL_DIR: modelDir,
+    AZUREML_ENTRY_SCRIPT: req.scoringScript,
+    AML_APP_ROOT: codeDir,
+  };
+  const env = hostEnvironment(baseEnv, req.environmentVariables, runtimeVars);
+  const azmlinfsrv = findExecutable('azmlinfsrv', baseEnv);
+  if (azmlinfsrv) {
+    return {
+      runtime: 'azmlinfsrv',
+      command: azmlinfsrv,
+      args: ['--entry_script', req.scoringScript, '--port', String(req.port)],
+      cwd: codeDir,
+      env,
+    };
+  }
+  const python = choosePython(req.python, baseEnv);
+  const hostPy = opts.hostPy ?? resolveBundledHostPy();
+  return {
+    runtime: 'host.py',
+    command: python,
+    args: [
+      '-u',
+      isAbsolute(hostPy) ? hostPy : resolve(hostPy),
+      '--entry',
+      req.scoringScript,
+      '--port',
+      String(req.port),
+      '--host',
+      req.host,
+    ],
+    cwd: codeDir,
+    env,
+    python,
+  };
+}

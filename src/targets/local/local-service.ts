@@ -1,0 +1,452 @@
+// Starts, checks, lists and stops the detached processes that host local deployments.
+//
+// A local deployment is one process (host.py, azmlinfsrv or a foreground `docker run`) started detached in
+// its own process group, with its output appended to <localDir>/logs/<endpoint>-<deployment>.log, so it
+// outlives the action step; its pid and port are kept in the deployment's state.json (service-state.ts).
+//
+// Redeploy is blue/green: the new process starts beside the old one (on another port), and the old one is
+// stopped only once the new one is Healthy. A failed redeploy therefore leaves the previous process serving
+// and its state untouched, as a failed update on Azure leaves the previous instances. The one exception is
+// a requested port equal to the old process's port: then the old process is stopped first.
+
+import { spawn as nodeSpawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Clock } from '../../clock.ts';
+import { errorMessage, UsageError } from '../../errors.ts';
+import type { Log } from '../../log.ts';
+import { type HostLaunch, planHostLaunch } from './find-host.ts';
+import { deploymentFingerprint } from './fingerprint.ts';
+import { findFailureReason, logSize, readLogSince, tailLines } from './host-log.ts';
+import { assertPortFree, findFreePort } from './ports.ts';
+import {
+  isRecordedProcessAlive,
+  probeLiveness,
+  processStartTime,
+  signalProcessGroup,
+  terminateProcessGroup,
+  waitForProcessExit,
+} from './process-control.ts';
+import {
+  ensureEndpointState,
+  type LocalDeploymentState,
+  listDeploymentStates,
+  logFilePath,
+  readDeploymentState,
+  removeDeploymentState,
+  writeDeploymentState,
+} from './service-state.ts';
+
+const HOST = '127.0.0.1';
+const LOG_TAIL_LINES = 50;
+
+export interface LocalServiceRequest {
+  localDir: string;
+  endpointName: string;
+  deploymentName: string;
+  /** The model version folder, `.../<model-name>/<version>`: becomes AZUREML_MODEL_DIR. */
+  modelDir: string;
+  modelName: string;
+  modelVersion: string;
+  /** The registry's content hash of the model, when known (else modelDir is hashed for the fingerprint). */
+  modelContentHash?: string;
+  /** The code folder: working directory and on sys.path. */
+  codeDir: string;
+  /** Relative to codeDir, e.g. `onlinescoring/score.py`. */
+  scoringScript: string;
+  environmentVariables: Record<string, string>;
+  python?: string;
+  /** Default: a free port. */
+  port?: number;
+  runtime: 'auto' | 'docker';
+  /** The environment's image (docker only). */
+  image?: string;
+  /** Epoch ms; waiting for liveness never goes beyond it. */
+  deadline: number;
+  /** Restart even when the running service is Healthy and has the same fingerprint. */
+  force?: boolean;
+}
+
+export interface LocalServiceDeps {
+  clock: Clock;
+  log: Log;
+  spawn?: typeof nodeSpawn;
+  /** Environment searched for programs and passed on to the host (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** host.py to run (default: the bundled one). */
+  hostPy?: string;
+  /** Liveness poll interval (default 75 ms). */
+  pollIntervalMs?: number;
+}
+
+export interface LocalServiceHealthy {
+  state: 'Healthy';
+  /** false when an identical, Healthy service was already running and was left alone. */
+  changed: boolean;
+  pid: number;
+  port: number;
+  scoringUri: string;
+  swaggerUri: string;
+  logFile: string;
+  runtime: LocalDeploymentState['runtime'];
+  fingerprint: string;
+  /** The previous process, stopped after the new one became Healthy. */
+  replaced?: { pid: number; port: number };
+}
+
+export interface LocalServiceFailed {
+  state: 'Failed';
+  /** One sentence with the reason, e.g. the init() exception line. */
+  error: string;
+  /** The last 50 lines this attempt wrote to the log. */
+  logTail: string;
+  logFile: string;
+  runtime: LocalDeploymentState['runtime'];
+  pid?: number;
+  port?: number;
+}
+
+export type LocalServiceResult = LocalServiceHealthy | LocalServiceFailed;
+
+export type LocalServiceStatus = 'Healthy' | 'Unhealthy' | 'NotFound';
+
+export interface LocalServiceStatusResult {
+  status: LocalServiceStatus;
+  state?: LocalDeploymentState;
+  /** Why it is Unhealthy. */
+  reason?: string;
+}
+
+function uris(port: number): { scoringUri: string; swaggerUri: string } {
+  return { scoringUri: `http://${HOST}:${port}/score`, swaggerUri: `http://${HOST}:${port}/swagger.json` };
+}
+
+/** Checks that need no side effect: names, paths, the runtime's programs. Throws UsageError. */
+function validateRequest(req: LocalServiceRequest, deps: LocalServiceDeps): void {
+  if (!existsSync(req.modelDir)) {
+    throw new UsageError(`model folder ${req.modelDir} does not exist`, 'model');
+  }
+  if (!existsSync(join(req.codeDir, req.scoringScript))) {
+    throw new UsageError(
+      `scoring script ${req.scoringScript} was not found in the code folder ${resolve(req.codeDir)}`,
+      'scoring-script',
+    );
+  }
+  if (req.port !== undefined && (!Number.isInteger(req.port) || req.port < 1 || req.port > 65535)) {
+    throw new UsageError(`port must be a whole number from 1 to 65535, got ${req.port}`, 'port');
+  }
+  // Throws when python / docker / the image is missing; the port is not known yet.
+  launchFor(req, deps, req.port ?? 0);
+  logFilePath(req.localDir, req.endpointName, req.deploymentName); // validates the names
+}
+
+function launchFor(req: LocalServiceRequest, deps: LocalServiceDeps, port: number): HostLaunch {
+  return planHostLaunch(
+    {
+      runtime: req.runtime,
+      endpointName: req.endpointName,
+      deploymentName: req.deploymentName,
+      modelDir: req.modelDir,
+      modelName: req.modelName,
+      modelVersion: req.modelVersion,
+      codeDir: req.codeDir,
+      scoringScript: req.scoringScript,
+      environmentVariables: req.environmentVariables,
+      port,
+      host: HOST,
+      ...(req.python !== undefined ? { python: req.python } : {}),
+      ...(req.image !== undefined ? { image: req.image } : {}),
+    },
+    { ...(deps.env ? { env: deps.env } : {}), ...(deps.hostPy ? { hostPy: deps.hostPy } : {}) },
+  );
+}
+
+/** The fingerprint startLocalService records for req; equal fingerprints mean nothing to redeploy. */
+export function localDeploymentFingerprint(req: LocalServiceRequest): Promise<string> {
+  return deploymentFingerprint({
+    modelId: `azureml:${req.modelName}:${req.modelVersion}`,
+    ...(req.modelContentHash !== undefined ? { modelContentHash: req.modelContentHash } : {}),
+    modelDir: req.modelDir,
+    codeDir: req.codeDir,
+    scoringScript: req.scoringScript,
+    environmentVariables: req.environmentVariables,
+    ...(req.python !== undefined ? { python: req.python } : {}),
+    runtime: req.runtime,
+    ...(req.image !== undefined ? { image: req.image } : {}),
+    ...(req.port !== undefined ? { port: req.port } : {}),
+  });
+}
+
+/** Stops the recorded process (and, for docker, its container). True when it was running. */
+async function stopRecordedProcess(
+  state: LocalDeploymentState,
+  deps: { clock: Clock; spawn?: typeof nodeSpawn },
+  graceMs: number,
+): Promise<boolean> {
+  const wasRunning = await terminateProcessGroup(state.pid, deps.clock, graceMs, state.procStartTime);
+  if (state.runtime === 'docker' && state.containerName) {
+    await removeContainer(state.containerName, deps);
+  }
+  return wasRunning;
+}
+
+/** `docker rm -f NAME`, best effort: a SIGKILLed docker client does not take its container down. */
+function removeContainer(name: string, deps: { clock: Clock; spawn?: typeof nodeSpawn }): Promise<void> {
+  const spawn = deps.spawn ?? nodeSpawn;
+  return new Promise((done) => {
+    let child: ReturnType<typeof nodeSpawn>;
+    try {
+      child = spawn('docker', ['rm', '-f', name], { stdio: 'ignore' });
+    } catch {
+      done();
+      return;
+    }
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      done();
+    }, 10_000);
+    timer.unref();
+    child.once('error', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+  });
+}
+
+/**
+ * Starts (or replaces, or keeps) the local deployment and waits until GET / answers 200, the process
+ * exits, or the deadline passes. Never leaves a failed attempt's process running. Throws UsageError for
+ * bad requests (missing files or programs, names, a busy requested port) before starting anything.
+ */
+export async function startLocalService(
+  req: LocalServiceRequest,
+  deps: LocalServiceDeps,
+): Promise<LocalServiceResult> {
+  validateRequest(req, deps);
+  const { clock, log } = deps;
+  const where = `${req.endpointName}/${req.deploymentName}`;
+  const fingerprint = await localDeploymentFingerprint(req);
+  const logFile = logFilePath(req.localDir, req.endpointName, req.deploymentName);
+
+  let previous = await readDeploymentState(req.localDir, req.endpointName, req.deploymentName);
+  if (previous && !isRecordedProcessAlive(previous.pid, previous.procStartTime)) previous = undefined;
+  if (previous && previous.fingerprint === fingerprint && !req.force) {
+    if (await probeLiveness(HOST, previous.port, 2000)) {
+      log.info(
+        `Local deployment ${where} is already Healthy with the same model, code and settings; left as is`,
+      );
+      return {
+        state: 'Healthy',
+        changed: false,
+        pid: previous.pid,
+        port: previous.port,
+        ...uris(previous.port),
+        logFile: previous.logFile,
+        runtime: previous.runtime,
+        fingerprint,
+      };
+    }
+  }
+  if (previous && req.port !== undefined && req.port === previous.port) {
+    log.info(
+      `Stopping the running ${where} (pid ${previous.pid}) first: the new one needs its port ${req.port}`,
+    );
+    await stopRecordedProcess(previous, deps, 5000);
+    previous = undefined;
+  }
+
+  let port: number;
+  if (req.port !== undefined) {
+    await assertPortFree(req.port, HOST);
+    port = req.port;
+  } else {
+    port = await findFreePort(HOST);
+  }
+  const launch = launchFor(req, deps, port);
+
+  await mkdir(dirname(logFile), { recursive: true });
+  await ensureEndpointState(req.localDir, req.endpointName, new Date(clock.now()));
+  const logOffset = await logSize(logFile);
+  const fd = openSync(logFile, 'a', 0o600);
+  const startedAt = new Date(clock.now()).toISOString();
+  writeSync(
+    fd,
+    `--- azureml-deploy: ${startedAt} starting ${where} with ${launch.runtime} on port ${port} ---\n`,
+  );
+  log.info(`Starting local deployment ${where} with ${launch.runtime} on ${HOST}:${port} (log: ${logFile})`);
+  log.debug(`command: ${[launch.command, ...launch.args].join(' ')} (cwd ${launch.cwd})`);
+
+  const spawn = deps.spawn ?? nodeSpawn;
+  let exit: { code: number | null; signal: string | null; error?: Error } | undefined;
+  let child: ReturnType<typeof nodeSpawn>;
+  try {
+    child = spawn(launch.command, launch.args, {
+      cwd: launch.cwd,
+      env: launch.env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+  } finally {
+    closeSync(fd);
+  }
+  child.once('error', (error) => {
+    exit ??= { code: null, signal: null, error };
+  });
+  child.once('exit', (code, signal) => {
+    exit ??= { code, signal };
+  });
+  child.unref();
+  const pid = child.pid;
+
+  const fail = async (error: string): Promise<LocalServiceFailed> => {
+    if (pid !== undefined) {
+      signalProcessGroup(pid, 'SIGKILL');
+      await waitForProcessExit(pid, clock, 5000);
+    }
+    if (launch.containerName) await removeContainer(launch.containerName, deps);
+    const text = await readLogSince(logFile, logOffset);
+    log.error(`Local deployment ${where} failed: ${error}`);
+    return {
+      state: 'Failed',
+      error,
+      logTail: tailLines(text, LOG_TAIL_LINES),
+      logFile,
+      runtime: launch.runtime,
+      ...(pid !== undefined ? { pid } : {}),
+      port,
+    };
+  };
+
+  const pollMs = deps.pollIntervalMs ?? 75;
+  for (;;) {
+    if (exit) {
+      if (exit.error) return fail(`could not start ${launch.command}: ${errorMessage(exit.error)}`);
+      const reason = findFailureReason(await readLogSince(logFile, logOffset));
+      const how = exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal}`;
+      if (launch.runtime === 'host.py' && exit.code === 4) {
+        return fail(`port ${port} is already in use on ${HOST} (${how})`);
+      }
+      return fail(
+        `${launch.runtime} exited (${how}) before it answered on port ${port}: ${reason ?? 'see the log'}`,
+      );
+    }
+    const left = req.deadline - clock.now();
+    if (left <= 0) {
+      return fail(
+        `no answer from GET http://${HOST}:${port}/ before the deadline; the ${launch.runtime} process was stopped`,
+      );
+    }
+    if (pid !== undefined && (await probeLiveness(HOST, port, Math.min(1000, left)))) break;
+    await clock.sleep(Math.max(1, Math.min(pollMs, req.deadline - clock.now())));
+  }
+
+  const state: LocalDeploymentState = {
+    endpointName: req.endpointName,
+    deploymentName: req.deploymentName,
+    pid: pid!,
+    ...(processStartTime(pid!) !== undefined ? { procStartTime: processStartTime(pid!)! } : {}),
+    port,
+    host: HOST,
+    runtime: launch.runtime,
+    command: [launch.command, ...launch.args],
+    ...(launch.containerName ? { containerName: launch.containerName } : {}),
+    startedAt,
+    fingerprint,
+    modelId: `azureml:${req.modelName}:${req.modelVersion}`,
+    modelDir: resolve(req.modelDir),
+    codeDir: resolve(req.codeDir),
+    scoringScript: req.scoringScript,
+    logFile,
+    ...uris(port),
+  };
+  await writeDeploymentState(req.localDir, state);
+  log.info(`Local deployment ${where} is Healthy: ${state.scoringUri} (pid ${state.pid})`);
+
+  let replaced: { pid: number; port: number } | undefined;
+  if (previous) {
+    log.info(`Stopping the previous ${where} process (pid ${previous.pid}, port ${previous.port})`);
+    if (await stopRecordedProcess(previous, deps, 5000))
+      replaced = { pid: previous.pid, port: previous.port };
+  }
+  return {
+    state: 'Healthy',
+    changed: true,
+    pid: state.pid,
+    port,
+    scoringUri: state.scoringUri,
+    swaggerUri: state.swaggerUri,
+    logFile,
+    runtime: launch.runtime,
+    fingerprint,
+    ...(replaced ? { replaced } : {}),
+  };
+}
+
+/** Healthy (process alive and GET / answers 200), Unhealthy (dead or not answering) or NotFound. */
+export async function getLocalServiceStatus(
+  localDir: string,
+  endpointName: string,
+  deploymentName: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<LocalServiceStatusResult> {
+  const state = await readDeploymentState(localDir, endpointName, deploymentName);
+  if (!state) return { status: 'NotFound' };
+  return statusOf(state, opts.timeoutMs ?? 2000);
+}
+
+async function statusOf(state: LocalDeploymentState, timeoutMs: number): Promise<LocalServiceStatusResult> {
+  if (!isRecordedProcessAlive(state.pid, state.procStartTime)) {
+    return {
+      status: 'Unhealthy',
+      state,
+      reason: `the ${state.runtime} process (pid ${state.pid}) is not running`,
+    };
+  }
+  if (!(await probeLiveness(state.host, state.port, timeoutMs))) {
+    return {
+      status: 'Unhealthy',
+      state,
+      reason: `GET http://${state.host}:${state.port}/ did not answer 200 within ${timeoutMs} ms`,
+    };
+  }
+  return { status: 'Healthy', state };
+}
+
+/**
+ * Stops the deployment's process group (SIGTERM, up to graceMs, then SIGKILL) and removes its state.
+ * Returns true when a process was running; stopping what is not there is a no-op returning false.
+ */
+export async function stopLocalService(
+  localDir: string,
+  endpointName: string,
+  deploymentName: string,
+  deps: { clock: Clock; log?: Log; spawn?: typeof nodeSpawn; graceMs?: number },
+): Promise<boolean> {
+  const state = await readDeploymentState(localDir, endpointName, deploymentName);
+  if (!state) return false;
+  const wasRunning = await stopRecordedProcess(state, deps, deps.graceMs ?? 5000);
+  await removeDeploymentState(localDir, endpointName, deploymentName);
+  deps.log?.info(
+    wasRunning
+      ? `Stopped local deployment ${endpointName}/${deploymentName} (pid ${state.pid})`
+      : `Local deployment ${endpointName}/${deploymentName} was not running; removed its state`,
+  );
+  return wasRunning;
+}
+
+/** Every recorded local deployment (of one endpoint, or all) with its current status. */
+export async function listLocalDeployments(
+  localDir: string,
+  endpointName?: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<Array<LocalServiceStatusResult & { state: LocalDeploymentState }>> {
+  const states = await listDeploymentStates(localDir, endpointName);
+  return Promise.all(
+    states.map(async (state) => ({ ...(await statusOf(state, opts.timeoutMs ?? 2000)), state })),
+  );
+}

@@ -48,3 +48,45 @@ export function renderActionYml(def: ActionDefinition<any, any>): ActionYml {
 export function renderAllActionYml(): ActionYml[] {
   return Object.values(ACTIONS).map(renderActionYml);
 }
+
+const START = '<!-- generated:inputs-outputs:start -->';
+const END = '<!-- generated:inputs-outputs:end -->';
+
+/** The inputs and outputs tables of an action's README, from its definition. */
+export function renderInputsOutputs(def: ActionDefinition<any, any>): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const rows = Object.entries(def.inputs as InputDefs).map(
+    ([name, d]) =>
+      `| \`${name}\` | ${d.required ? 'yes' : ''} | ${d.default !== undefined ? `\`${d.default}\`` : ''} | ${cell(d.description)} |`,
+  );
+  const outs = Object.entries(def.outputs as OutputDefs).map(([name, d]) => `| \`${name}\` | ${cell(d.description)} |`);
+  return [
+    START,
+    '',
+    '### Inputs',
+    '',
+    '| input | required | default | description |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+    '### Outputs',
+    '',
+    '| output | description |',
+    '|---|---|',
+    ...outs,
+    '',
+    END,
+  ].join('\n');
+}
+
+/** Replaces the generated block of a README (between the markers); the README must contain them. */
+export function updateReadme(text: string, def: ActionDefinition<any, any>, file: string): string {
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`${file} lacks the ${START} … ${END} markers`);
+  return text.slice(0, a) + renderInputsOutputs(def) + text.slice(b + END.length);
+}
+
+export function readmeFile(def: ActionDefinition<any, any>): string {
+  return def.name === 'pipeline' ? 'docs/pipeline.md' : `${def.name}/README.md`;
+}

@@ -2,11 +2,12 @@
 // local host, and regenerates each action.yml from the action definitions.
 // Runs on Node 24 (npm scripts use node_modules/.bin/node), which imports the .ts sources directly.
 
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { renderAllActionYml } from './action-metadata.ts';
+import { ACTIONS } from '../src/actions/registry.ts';
+import { readmeFile, renderAllActionYml, updateReadme } from './action-metadata.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entries = {
@@ -42,4 +43,10 @@ for (const { file, text } of renderAllActionYml()) {
   await mkdir(path.dirname(path.join(root, file)), { recursive: true });
   await writeFile(path.join(root, file), text);
 }
-console.log(`built ${Object.keys(entries).length} bundles into dist/ and regenerated action.yml files`);
+for (const def of Object.values(ACTIONS)) {
+  const file = path.join(root, readmeFile(def));
+  const text = await readFile(file, 'utf8');
+  const updated = updateReadme(text, def, readmeFile(def));
+  if (updated !== text) await writeFile(file, updated);
+}
+console.log(`built ${Object.keys(entries).length} bundles into dist/ and regenerated action.yml files and README input tables`);

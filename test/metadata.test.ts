@@ -64,3 +64,12 @@ test('the schema check rejects unknown keys and a wrong runtime', async (t) => {
   assert.ok(problems.some((p) => /inputs\.a/.test(p)), problems.join('\n'));
   assert.ok(problems.some((p) => /runs\.using/.test(p)), problems.join('\n'));
 });
+
+test('each action README carries the current inputs and outputs tables', async () => {
+  const { readmeFile, updateReadme } = await import('../scripts/action-metadata.ts');
+  for (const def of Object.values(ACTIONS)) {
+    const file = readmeFile(def);
+    const text = await readFile(path.join(root, file), 'utf8');
+    assert.equal(text, updateReadme(text, def, file), `${file} is out of date: run npm run build`);
+  }
+});

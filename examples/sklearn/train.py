@@ -33,7 +33,7 @@ def main():
         data = numpy.array(json.load(f)["data"])
     predictions = model.predict(data).tolist()
     with open(os.path.join(HERE, "expected-predictions.json"), "w") as f:
-        json.dump(predictions, f, indent=2)
+        json.dump(predictions, f)
         f.write("\n")
 
     print("scikit-learn %s: trained Ridge(alpha=0.5) on %d rows; R^2 on the training data %.3f"

@@ -57,7 +57,7 @@ export class AzureError extends Error {
   readonly hint: string | undefined;
 
   constructor(init: AzureErrorInit) {
-    const kind = classify(init.status, init.code, init.serviceMessage);
+    const kind = classify(init.status, init.code, init.serviceMessage, init.details ?? []);
     const { summary, hint } = explain(kind, init);
     const ids = [`HTTP ${init.status}`, `${init.method} ${stripQuery(init.path)}`];
     if (init.requestId) ids.push(`request id ${init.requestId}`);
@@ -129,8 +129,10 @@ export function isOperationInProgressConflict(status: number, body: unknown): bo
 
 const QUOTA_CODE = /quota/i;
 
-function classify(status: number, code: string, message: string): AzureErrorKind {
-  if (QUOTA_CODE.test(code) || /not enough quota|quota (exceeded|limit)/i.test(message)) return 'quota';
+function classify(status: number, code: string, message: string, details: ArmErrorDetail[]): AzureErrorKind {
+  const codes = [code, ...details.map((d) => d.code ?? '')];
+  const text = [message, ...details.map((d) => d.message ?? '')].join(' ');
+  if (codes.some((c) => QUOTA_CODE.test(c)) || /not enough quota|quota (exceeded|limit)/i.test(text)) return 'quota';
   if (code === 'AuthorizationFailed' || code === 'LinkedAuthorizationFailed' || status === 403)
     return 'authorization';
   if (status === 401) return 'authentication';
@@ -143,7 +145,7 @@ function classify(status: number, code: string, message: string): AzureErrorKind
 }
 
 function explain(kind: AzureErrorKind, init: AzureErrorInit): { summary: string; hint: string | undefined } {
-  const serviceText = `${init.code}: ${init.serviceMessage}${formatDetails(init.details)}`;
+  const serviceText = `${init.code}: ${init.serviceMessage}${formatDetails(init.details, init.serviceMessage)}`;
   switch (kind) {
     case 'authorization':
       return explainAuthorization(init);
@@ -167,7 +169,9 @@ function explain(kind: AzureErrorKind, init: AzureErrorInit): { summary: string;
     case 'conflict':
       return {
         summary: serviceText,
-        hint: isOperationInProgressConflict(init.status, { error: init })
+        hint: isOperationInProgressConflict(init.status, {
+          error: { code: init.code, message: init.serviceMessage, details: init.details },
+        })
           ? 'Another operation on this resource was still running when the deadline came; let it finish (or cancel it) and run again.'
           : undefined,
       };
@@ -228,9 +232,10 @@ function quotaHint(message: string, details: ArmErrorDetail[] | undefined): stri
   return `Request more quota for ${what} in the workspace's region (Azure portal > Azure Machine Learning > Quota, or https://aka.ms/azureml-quota), or use a smaller instance-type or instance-count; managed deployments reserve 20% extra instances for upgrades.`;
 }
 
-function formatDetails(details: ArmErrorDetail[] | undefined): string {
+function formatDetails(details: ArmErrorDetail[] | undefined, message: string): string {
   if (!details?.length) return '';
   const lines = details
+    .filter((d) => !d.message || !message.includes(d.message))
     .slice(0, 5)
     .map((d) => [d.code, d.target ? `(${d.target})` : '', d.message].filter(Boolean).join(' '))
     .filter((line) => line !== '');

@@ -3,9 +3,9 @@
 // string maps whose values go through Python's str().
 
 import { z } from 'zod';
-import type { ConfigNote } from './spec.ts';
 import type { FieldPath, SourceFile } from './source-file.ts';
 import { formatFieldPath } from './source-file.ts';
+import type { ConfigNote } from './spec.ts';
 
 /** What every schema factory needs: the file (positions, str(), relative paths) and a place for notes. */
 export interface LoadContext {
@@ -20,8 +20,38 @@ function toPythonInt(v: unknown): unknown {
   return v;
 }
 
-const TRUTHY = new Set(['t', 'T', 'true', 'True', 'TRUE', 'on', 'On', 'ON', 'y', 'Y', 'yes', 'Yes', 'YES', '1']);
-const FALSY = new Set(['f', 'F', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF', 'n', 'N', 'no', 'No', 'NO', '0']);
+const TRUTHY = new Set([
+  't',
+  'T',
+  'true',
+  'True',
+  'TRUE',
+  'on',
+  'On',
+  'ON',
+  'y',
+  'Y',
+  'yes',
+  'Yes',
+  'YES',
+  '1',
+]);
+const FALSY = new Set([
+  'f',
+  'F',
+  'false',
+  'False',
+  'FALSE',
+  'off',
+  'Off',
+  'OFF',
+  'n',
+  'N',
+  'no',
+  'No',
+  'NO',
+  '0',
+]);
 
 /** marshmallow Boolean: its truthy/falsy string sets and 0/1. */
 function toPythonBool(v: unknown): unknown {
@@ -80,7 +110,11 @@ export function stringMap(ctx: LoadContext, nulls: 'error' | 'empty' = 'empty') 
     for (const [key, item] of Object.entries(v)) {
       if (item === null || item === undefined) {
         if (nulls === 'error') {
-          zctx.addIssue({ code: 'custom', path: [key], message: 'has no value (write "" for an empty string)' });
+          zctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'has no value (write "" for an empty string)',
+          });
           continue;
         }
         const { line } = ctx.source.positionOf([...at, key]);
@@ -120,7 +154,59 @@ export function withPythonStrings(ctx: LoadContext, keys: readonly string[]) {
   };
 }
 
+/**
+ * Adds a note at a field of the file; `message` is prefixed with the field path unless `about` is
+ * 'file' (a note on the whole file that is merely placed on that field's line).
+ */
+export function addNote(
+  ctx: LoadContext,
+  level: ConfigNote['level'],
+  at: FieldPath,
+  message: string,
+  about: 'field' | 'file' = 'field',
+): void {
+  const field = about === 'field' ? formatFieldPath(at) : '';
+  ctx.notes.push({
+    level,
+    message: field ? `${field}: ${message}` : message,
+    file: ctx.source.file,
+    line: ctx.source.positionOf(at).line,
+    ...(field ? { field } : {}),
+  });
+}
+
 /** Drops undefined properties, so results compare equal to literal objects in tests and JSON. */
 export function compact<T extends object>(obj: T): T {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** marshmallow Integer in a range, e.g. a percentage. */
+export function intInRange(min: number, max?: number) {
+  const n = z.number().int().min(min);
+  return z.preprocess(toPythonInt, max === undefined ? n : n.max(max));
+}
+
+/**
+ * Runs a schema on a value from inside a transform and reports its issues at the right paths (`at`: where
+ * the value sits relative to the transform's own value). Used where a field is either a reference string
+ * or a mapping. Returns z.NEVER when it failed.
+ */
+export function parseNested<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  zctx: z.core.$RefinementCtx,
+  at: PropertyKey[] = [],
+): T {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    const issuePath = [...at, ...issue.path];
+    // zod fills in the transform's own input when an issue has none; a missing key must stay "missing".
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      zctx.addIssue({ code: 'custom', path: issuePath, message: 'is required' });
+    } else {
+      zctx.addIssue({ ...issue, path: issuePath } as z.core.$ZodRawIssue);
+    }
+  }
+  return z.NEVER;
 }

@@ -65,7 +65,7 @@ export function noteUnknownKeys(
       else if (rule.kind === 'ignored') note(rule.level, rule.reason);
       else if (rule.kind === 'mapping') visit(item, rule.keys, fieldPath);
       else if (rule.kind === 'list' && Array.isArray(item)) {
-        item.forEach((entry, i) => visit(entry, rule.keys, [...fieldPath, i]));
+        for (const [i, entry] of item.entries()) visit(entry, rule.keys, [...fieldPath, i]);
       }
     }
   };

@@ -3,7 +3,9 @@
 // it reads `y`/`n` as booleans (so a key `n:` becomes `false`) and `1e3` as a number; PyYAML reads both
 // as strings.
 
-import type { ScalarTag } from 'yaml';
+import type { ScalarTag, SchemaOptions } from 'yaml';
+
+type Tags = Extract<NonNullable<SchemaOptions['customTags']>, unknown[]>;
 
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const TRUE = /^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
@@ -68,7 +70,8 @@ function pyyamlTimestamp(text: string): Date | undefined {
     offsetMinutes = (tz.startsWith('-') ? -1 : 1) * (Number(hh) * 60 + Number(mm));
   }
   const date = new Date(
-    Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), ms) - offsetMinutes * 60_000,
+    Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), ms) -
+      offsetMinutes * 60_000,
   );
   // PyYAML builds a datetime, which rejects 2024-02-30 and hour 25; Date.UTC would roll them over.
   const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)));
@@ -142,8 +145,12 @@ const pyyamlScalarTags: ScalarTag[] = [
 ];
 
 /** `customTags` for yaml's parseDocument: PyYAML's implicit scalars, the 1.1 collections, merge keys. */
-export function pyyamlTags<T extends { tag: string }>(tags: T[]): (T | ScalarTag)[] {
-  return [...pyyamlScalarTags, ...tags.filter((tag) => !PYYAML_TAG_NAMES.has(tag.tag))];
+export function pyyamlTags(tags: Tags): Tags {
+  const replaced = (tag: Tags[number]) =>
+    typeof tag === 'string'
+      ? ['bool', 'int', 'float', 'null', 'timestamp'].includes(tag)
+      : PYYAML_TAG_NAMES.has(tag.tag);
+  return [...pyyamlScalarTags, ...tags.filter((tag) => !replaced(tag))];
 }
 
 /** Python's repr() of a float. */
@@ -210,7 +217,8 @@ export function pythonRepr(value: unknown): string {
   if (value instanceof Date) return `'${pythonDateStr(value)}'`;
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
   if (value instanceof Set) return value.size ? `{${[...value].map(pythonRepr).join(', ')}}` : 'set()';
-  if (value instanceof Map) return `{${[...value].map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
+  if (value instanceof Map)
+    return `{${[...value].map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ')}}`;
   if (value instanceof Uint8Array) return `b'${Buffer.from(value).toString('latin1')}'`;
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>);

@@ -36,10 +36,13 @@ function armIdPattern(segment: AssetSegment): RegExp {
 }
 
 function registryPattern(segment: AssetSegment): RegExp {
-  return new RegExp(`^azureml://registries/[^/\\s]+/${segment}/[^/\\s]+/(?:versions/[^/\\s]+|labels/latest)$`);
+  return new RegExp(
+    `^azureml://registries/[^/\\s]+/${segment}/[^/\\s]+/(?:versions/[^/\\s]+|labels/latest)$`,
+  );
 }
 
-function isUri(text: string): boolean {
+/** `scheme://...` (a remote location rather than a local path). */
+export function isUri(text: string): boolean {
   return /^[A-Za-z][A-Za-z0-9+.-]+:\/\//.test(text);
 }
 
@@ -62,12 +65,16 @@ type Prefixed =
 function readPrefixed(text: string, segment: AssetSegment, what: string): RefResult<Prefixed> {
   if (text.startsWith('azureml://')) {
     if (registryPattern(segment).test(text)) return ok({ kind: 'registry', uri: text });
-    return fail(`'${text}' is not a registry ${what} (azureml://registries/REGISTRY/${segment}/NAME/versions/VERSION)`);
+    return fail(
+      `'${text}' is not a registry ${what} (azureml://registries/REGISTRY/${segment}/NAME/versions/VERSION)`,
+    );
   }
   const rest = text.slice(PREFIX.length);
   if (rest.startsWith('/')) {
     if (armIdPattern(segment).test(rest)) return ok({ kind: 'arm-id', id: rest });
-    return fail(`'${text}' is not the ARM id of a ${what} version (/subscriptions/.../${segment}/NAME/versions/VERSION)`);
+    return fail(
+      `'${text}' is not the ARM id of a ${what} version (/subscriptions/.../${segment}/NAME/versions/VERSION)`,
+    );
   }
   const versioned = NAME_VERSION.exec(rest);
   if (versioned) return ok({ kind: 'version', name: versioned[1] ?? '', version: versioned[2] ?? '' });
@@ -76,7 +83,8 @@ function readPrefixed(text: string, segment: AssetSegment, what: string): RefRes
     if (labelled[2] !== 'latest') return fail(`label '${labelled[2]}' is not supported (only @latest)`);
     return ok({ kind: 'latest', name: labelled[1] ?? '' });
   }
-  if (/^[^:@/\\\s]+$/.test(rest)) return fail(`'${text}' needs a version: ${PREFIX}${rest}:VERSION or ${PREFIX}${rest}@latest`);
+  if (/^[^:@/\\\s]+$/.test(rest))
+    return fail(`'${text}' needs a version: ${PREFIX}${rest}:VERSION or ${PREFIX}${rest}@latest`);
   return fail(`'${text}' is not a ${what} reference (${PREFIX}NAME:VERSION or ${PREFIX}NAME@latest)`);
 }
 
@@ -121,7 +129,8 @@ export function readEnvironmentRef(text: string, mode: RefMode): RefResult<Envir
     return result;
   }
   if (mode === 'input') {
-    if (/\s/.test(value)) return fail(`'${value}' is neither an environment reference (azureml:...) nor an image`);
+    if (/\s/.test(value))
+      return fail(`'${value}' is neither an environment reference (azureml:...) nor an image`);
     return ok({ kind: 'inline', image: value });
   }
   return fail(
@@ -139,7 +148,8 @@ export function readCodeRef(text: string, mode: RefMode, baseDir: string): RefRe
   if (value === '') return fail('must not be empty');
   const asRef = (result: RefResult<Prefixed>): RefResult<CodeRef> => {
     if (!result.ok) return result;
-    if (result.ref.kind === 'latest') return fail(`code has no labels: use ${PREFIX}${result.ref.name}:VERSION`);
+    if (result.ref.kind === 'latest')
+      return fail(`code has no labels: use ${PREFIX}${result.ref.name}:VERSION`);
     return ok(result.ref);
   };
   if (value.startsWith(PREFIX)) {
@@ -153,7 +163,9 @@ export function readCodeRef(text: string, mode: RefMode, baseDir: string): RefRe
   if (isUri(value)) return fail(`'${value}' is not a code reference or a local folder`);
   const local = path.resolve(baseDir, value);
   if (mode === 'input' && existing(local) !== 'folder') {
-    return fail(`'${value}' is neither a code reference (azureml:NAME:VERSION, ...) nor an existing folder (${local})`);
+    return fail(
+      `'${value}' is neither a code reference (azureml:NAME:VERSION, ...) nor an existing folder (${local})`,
+    );
   }
   return ok({ kind: 'path', path: local });
 }
@@ -169,7 +181,8 @@ function throwFor(source: RefSource, error: string): never {
 }
 
 const modeOf = (source: RefSource): RefMode => ('input' in source ? 'input' : 'file');
-const baseDirOf = (source: RefSource): string => ('input' in source ? (source.cwd ?? process.cwd()) : source.dir);
+const baseDirOf = (source: RefSource): string =>
+  'input' in source ? (source.cwd ?? process.cwd()) : source.dir;
 
 /** Throws UsageError (naming the input) or ConfigError (naming the file) when the text is not a model. */
 export function parseModelRef(text: string, source: RefSource): ModelRef {

@@ -10,7 +10,7 @@ type Issue = z.core.$ZodIssue;
 const NOUNS: Record<string, string> = {
   string: 'a string',
   number: 'a number',
-  int: 'a number',
+  int: 'a whole number',
   boolean: 'true or false',
   object: 'a mapping',
   record: 'a mapping',
@@ -22,9 +22,15 @@ function noun(expected: string): string {
 }
 
 /** How a rejected value is shown: strings quoted, other scalars as written in the file. */
-export function shownValue(source: SourceFile, fieldPath: ReadonlyArray<PropertyKey>, input: unknown): string {
+export function shownValue(
+  source: SourceFile,
+  fieldPath: ReadonlyArray<PropertyKey>,
+  input: unknown,
+): string {
   if (typeof input === 'string') return `'${input}'`;
-  const written = source.scalarSourceAt(fieldPath.filter((s) => typeof s !== 'symbol') as (string | number)[]);
+  const written = source.scalarSourceAt(
+    fieldPath.filter((s) => typeof s !== 'symbol') as (string | number)[],
+  );
   if (written !== undefined && written !== '') return written;
   if (input === null) return 'nothing';
   try {
@@ -39,8 +45,10 @@ function reasonOf(issue: Issue, source: SourceFile): string {
   switch (issue.code) {
     case 'invalid_type':
       if (input === undefined) return 'is required';
-      if (issue.path.length === 0 && issue.expected === 'object') return 'expected a mapping of keys to values';
-      return input === null
+      if (issue.path.length === 0 && issue.expected === 'object')
+        return 'expected a mapping of keys to values';
+      // zod reports .inf/.nan with input null and `received` set; they are not empty values.
+      return input === null && !(issue as { received?: unknown }).received
         ? `expected ${noun(issue.expected)} (the value is empty)`
         : `expected ${noun(issue.expected)}`;
     case 'invalid_value': {
@@ -50,7 +58,8 @@ function reasonOf(issue: Issue, source: SourceFile): string {
     }
     case 'too_small': {
       const min = String(issue.minimum);
-      if (issue.origin === 'string') return issue.minimum === 1 ? 'must not be empty' : `must be at least ${min} characters`;
+      if (issue.origin === 'string')
+        return issue.minimum === 1 ? 'must not be empty' : `must be at least ${min} characters`;
       if (issue.origin === 'array') return `must have at least ${min} items`;
       return issue.inclusive ? `must be at least ${min}` : `must be greater than ${min}`;
     }

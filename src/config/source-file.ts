@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
-import { pyyamlTags, pythonStr } from './pyyaml-scalars.ts';
+import { pythonStr, pyyamlTags } from './pyyaml-scalars.ts';
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -109,15 +109,20 @@ export function parseSourceText(text: string, file: string): SourceFile {
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    throw new ConfigError({ file, line: 1, message: `cannot load: ${firstLineOf(String((err as Error).message))}` });
+    throw new ConfigError({
+      file,
+      line: 1,
+      message: `cannot load: ${firstLineOf(String((err as Error).message))}`,
+    });
   }
 
   const paths = new WeakMap<object, FieldPath>();
   const recordPaths = (v: unknown, at: FieldPath, depth: number) => {
     if (typeof v !== 'object' || v === null || paths.has(v) || depth > 200) return;
     paths.set(v, at);
-    if (Array.isArray(v)) v.forEach((item, i) => recordPaths(item, [...at, i], depth + 1));
-    else if (Object.getPrototypeOf(v) === Object.prototype) {
+    if (Array.isArray(v)) {
+      for (const [i, item] of v.entries()) recordPaths(item, [...at, i], depth + 1);
+    } else if (Object.getPrototypeOf(v) === Object.prototype) {
       for (const [k, item] of Object.entries(v)) recordPaths(item, [...at, k], depth + 1);
     }
   };
@@ -149,7 +154,11 @@ export function parseSourceText(text: string, file: string): SourceFile {
 
   const nodeAt = (fieldPath: FieldPath): unknown => {
     const steps = walk(fieldPath);
-    return steps.length === fieldPath.length ? (fieldPath.length ? steps.at(-1)?.value : contents) : undefined;
+    return steps.length === fieldPath.length
+      ? fieldPath.length
+        ? steps.at(-1)?.value
+        : contents
+      : undefined;
   };
 
   const valueAt = (fieldPath: FieldPath): unknown => {

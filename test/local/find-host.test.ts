@@ -128,7 +128,8 @@ test('planHostLaunch: docker needs an image and the docker CLI; the plan carries
     (err) => err instanceof UsageError && err.input === 'local-runtime' && /needs an image/.test(err.message),
   );
   assert.throws(
-    () => planHostLaunch({ ...launchBase, runtime: 'docker', image: 'img:1' }, { env: { PATH: '/nonexistent' } }),
+    () =>
+      planHostLaunch({ ...launchBase, runtime: 'docker', image: 'img:1' }, { env: { PATH: '/nonexistent' } }),
     (err) => err instanceof UsageError && /docker CLI/.test(err.message),
   );
   const plan = planHostLaunch(
@@ -186,7 +187,8 @@ test('choosePython: the python input, else python3, else python; a clear error w
   assert.equal(choosePython('python3', { PATH: both }), python3);
   assert.throws(
     () => choosePython(undefined, { PATH: join(dir, 'empty') }),
-    (err) => err instanceof UsageError && err.input === 'python' && /neither python3 nor python/.test(err.message),
+    (err) =>
+      err instanceof UsageError && err.input === 'python' && /neither python3 nor python/.test(err.message),
   );
   assert.equal(findExecutable('not-a-program-anywhere', { PATH: both }), undefined);
 });
@@ -198,12 +200,21 @@ test('the bundled host.py is found from the sources and from a bundle folder', a
   await writeFile(join(dir, 'dist/local-host/host.py'), '');
   const bundle = pathToFileURL(join(dir, 'dist/deploy-model/index.js')).href;
   assert.equal(resolveBundledHostPy(bundle), join(dir, 'dist/local-host/host.py'));
-  assert.throws(() => resolveBundledHostPy(pathToFileURL(join(dir, 'x/y/z/index.js')).href), /host\.py was not found/);
+  assert.throws(
+    () => resolveBundledHostPy(pathToFileURL(join(dir, 'x/y/z/index.js')).href),
+    /host\.py was not found/,
+  );
 });
 
 test('hostEnvironment drops the runner inputs and tokens; Azure ML variables win over deployment ones', () => {
   const env = hostEnvironment(
-    { PATH: '/bin', INPUT_API_KEY: 'k', 'INPUT_CLIENT-SECRET': 's', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't', HOME: '/h' },
+    {
+      PATH: '/bin',
+      INPUT_API_KEY: 'k',
+      'INPUT_CLIENT-SECRET': 's',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 't',
+      HOME: '/h',
+    },
     { AZUREML_MODEL_DIR: '/wrong', MINE: '1' },
     { AZUREML_MODEL_DIR: '/right' },
   );
@@ -222,7 +233,11 @@ test('with azmlinfsrv on PATH the service runs under it (a stand-in that execs h
   const modelDir = await registerModel(localDir, 'demo', '1', join(examples, 'demo/model'));
   const bin = join(localDir, 'bin');
   // azmlinfsrv --entry_script S --port N  ->  host.py --entry S --port N
-  await fakeProgram(bin, 'azmlinfsrv', `exec python3 -u '${resolveBundledHostPy()}' --entry "$2" --port "$4"`);
+  await fakeProgram(
+    bin,
+    'azmlinfsrv',
+    `exec python3 -u '${resolveBundledHostPy()}' --entry "$2" --port "$4"`,
+  );
   const env = hostPyEnv();
   env['PATH'] = `${bin}${delimiter}${env['PATH']}`;
   const result = await startLocalService(
@@ -282,4 +297,24 @@ test('stopping a docker deployment also removes its container', async (t) => {
   );
   assert.equal(isProcessAlive(pid), false);
   assert.deepEqual(calls, [['docker', 'rm', '-f', 'azureml-local-ep1-blue']]);
+});
+
+test('docker without a model mounts no model folder and sets no AZUREML_MODEL_DIR', () => {
+  const cmd = buildDockerRunCommand({
+    image: 'img:1',
+    containerName: 'c',
+    port: 9000,
+    modelDir: '',
+    modelName: '',
+    modelVersion: '',
+    codeDir: '/repo/code',
+    scoringScript: 'score.py',
+    environmentVariables: {},
+  });
+  assert.equal(cmd.modelDirInContainer, undefined);
+  assert.equal(cmd.env['AZUREML_MODEL_DIR'], undefined);
+  assert.deepEqual(
+    cmd.args.filter((a) => a.includes('azureml-models')),
+    [],
+  );
 });

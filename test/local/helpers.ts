@@ -33,7 +33,12 @@ export async function tempLocalDir(t: TestContext): Promise<string> {
 }
 
 /** Copies a file or folder to <localDir>/models/<name>/<version>/<its name>; returns the version folder. */
-export async function registerModel(localDir: string, name: string, version: string, source: string): Promise<string> {
+export async function registerModel(
+  localDir: string,
+  name: string,
+  version: string,
+  source: string,
+): Promise<string> {
   const versionDir = join(localDir, 'models', name, version);
   await mkdir(versionDir, { recursive: true });
   await cp(source, join(versionDir, basename(source)), { recursive: true });
@@ -43,7 +48,13 @@ export async function registerModel(localDir: string, name: string, version: str
 export function testDeps(overrides: Partial<LocalServiceDeps> = {}): LocalServiceDeps & {
   log: ReturnType<typeof recordingLog>;
 } {
-  return { clock: systemClock, log: recordingLog(), pollIntervalMs: 50, env: hostPyEnv(), ...overrides } as LocalServiceDeps & {
+  return {
+    clock: systemClock,
+    log: recordingLog(),
+    pollIntervalMs: 50,
+    env: hostPyEnv(),
+    ...overrides,
+  } as LocalServiceDeps & {
     log: ReturnType<typeof recordingLog>;
   };
 }
@@ -69,7 +80,10 @@ export function request(
   };
 }
 
-export async function postScore(uri: string, body: unknown): Promise<{ status: number; text: string; headers: Headers }> {
+export async function postScore(
+  uri: string,
+  body: unknown,
+): Promise<{ status: number; text: string; headers: Headers }> {
   const res = await fetch(uri, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -6,9 +6,18 @@ import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type LocalServiceHealthy, startLocalService } from '../../src/targets/local/local-service.ts';
 import { resolveBundledHostPy } from '../../src/targets/local/find-host.ts';
-import { examples, fixtures, postScore, registerModel, request, tempLocalDir, testDeps } from './helpers.ts';
+import { type LocalServiceHealthy, startLocalService } from '../../src/targets/local/local-service.ts';
+import {
+  examples,
+  fixtures,
+  hostPyEnv,
+  postScore,
+  registerModel,
+  request,
+  tempLocalDir,
+  testDeps,
+} from './helpers.ts';
 
 async function startBehaviours(
   t: import('node:test').TestContext,
@@ -65,21 +74,32 @@ test('a folder model sits in AZUREML_MODEL_DIR under its own name; deployment va
   const { service, modelDir } = await startBehaviours(t, {
     environmentVariables: { MY_SETTING: 'on', AZUREML_MODEL_DIR: '/must/not/win' },
   });
-  const listed = (await score(service, { action: 'listdir' })) as { model_dir: string; files: string[]; cwd: string };
+  const listed = (await score(service, { action: 'listdir' })) as {
+    model_dir: string;
+    files: string[];
+    cwd: string;
+  };
   assert.equal(listed.model_dir, modelDir);
   assert.deepEqual(listed.files, ['model/weights.json']);
   assert.equal(realpathSync(listed.cwd), realpathSync(join(fixtures, 'behaviours')));
-  assert.deepEqual(await score(service, { action: 'env', names: ['MY_SETTING', 'PYTHONDONTWRITEBYTECODE'] }), {
-    MY_SETTING: 'on',
-    PYTHONDONTWRITEBYTECODE: '1',
-  });
+  assert.deepEqual(
+    await score(service, { action: 'env', names: ['MY_SETTING', 'PYTHONDONTWRITEBYTECODE'] }),
+    {
+      MY_SETTING: 'on',
+      PYTHONDONTWRITEBYTECODE: '1',
+    },
+  );
 });
 
 test('a file model sits directly in AZUREML_MODEL_DIR under its own name', async (t) => {
   const localDir = await tempLocalDir(t);
   const modelDir = await registerModel(localDir, 'factor', '3', join(fixtures, 'file-model/factor.json'));
   const result = await startLocalService(
-    request(localDir, modelDir, { codeDir: join(fixtures, 'file-model'), modelName: 'factor', modelVersion: '3' }),
+    request(localDir, modelDir, {
+      codeDir: join(fixtures, 'file-model'),
+      modelName: 'factor',
+      modelVersion: '3',
+    }),
     testDeps(),
   );
   if (result.state !== 'Healthy') assert.fail(result.error);
@@ -108,7 +128,10 @@ test('routes: GET /score is healthy, swagger.json is a Swagger 2.0 document, oth
   assert.equal((await fetch(`${base}/swagger.json?version=3`)).status, 404);
   assert.equal((await fetch(`${base}/score`, { method: 'PUT', body: '{}' })).status, 405);
   assert.equal((await fetch(`${base}/other`, { method: 'POST', body: '{}' })).status, 404);
-  const notUtf8 = await fetch(service.scoringUri, { method: 'POST', body: new Uint8Array([0xff, 0xfe, 0x00]) });
+  const notUtf8 = await fetch(service.scoringUri, {
+    method: 'POST',
+    body: new Uint8Array([0xff, 0xfe, 0x00]),
+  });
   assert.equal(notUtf8.status, 400);
 });
 
@@ -138,5 +161,20 @@ test('host.py alone: a busy port exits with code 4 and names the port', async (t
   });
   const code = await new Promise((resolve) => child.on('exit', resolve));
   assert.equal(code, 4);
-  assert.match(output, new RegExp(`azureml-local-host: port ${service.port} is already in use on 127\\.0\\.0\\.1`));
+  assert.match(
+    output,
+    new RegExp(`azureml-local-host: port ${service.port} is already in use on 127\\.0\\.0\\.1`),
+  );
+});
+
+test('a deployment without a model runs with AZUREML_MODEL_DIR unset', async (t) => {
+  const localDir = await tempLocalDir(t);
+  const result = await startLocalService(
+    request(localDir, '', { modelName: '', modelVersion: '' }),
+    testDeps({ env: { ...hostPyEnv(), AZUREML_MODEL_DIR: '/leaked/from/the/runner' } }),
+  );
+  if (result.state !== 'Healthy') assert.fail(`${result.error}\n${result.logTail}`);
+  assert.deepEqual(await score(result, { action: 'env', names: ['AZUREML_MODEL_DIR'] }), {
+    AZUREML_MODEL_DIR: null,
+  });
 });

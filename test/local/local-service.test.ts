@@ -1,6 +1,7 @@
 // Lifecycle of local deployments with real Python processes: start, fail, check, replace, stop.
 
 import assert from 'node:assert/strict';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -59,9 +60,12 @@ test('deploys examples/demo and answers its sample request with the expected pre
   const live = await fetch(`http://127.0.0.1:${result.port}/`);
   assert.equal(live.status, 200);
   assert.equal(await live.text(), 'Healthy');
-  const swagger = await (await fetch(result.swaggerUri)).json();
+  const swagger = (await (await fetch(result.swaggerUri)).json()) as {
+    swagger: string;
+    paths: Record<string, { post?: unknown }>;
+  };
   assert.equal(swagger.swagger, '2.0');
-  assert.ok(swagger.paths['/score'].post);
+  assert.ok(swagger.paths['/score']?.post);
   assert.equal((await fetch(`http://127.0.0.1:${result.port}/nothing-here`)).status, 404);
 
   const state = await readDeploymentState(localDir, 'ep1', 'blue');
@@ -73,7 +77,10 @@ test('deploys examples/demo and answers its sample request with the expected pre
   const endpoint = await readEndpointState(localDir, 'ep1');
   assert.equal(endpoint?.name, 'ep1');
   assert.deepEqual(endpoint?.traffic, {});
-  assert.match(await readFile(result.logFile, 'utf8'), /azureml-local-host: listening on http:\/\/127\.0\.0\.1:/);
+  assert.match(
+    await readFile(result.logFile, 'utf8'),
+    /azureml-local-host: listening on http:\/\/127\.0\.0\.1:/,
+  );
   assert.match(deps.log.text(), /is Healthy: http:\/\/127\.0\.0\.1:\d+\/score/);
 });
 
@@ -86,7 +93,10 @@ test('init() raising makes the deployment Failed with the exception and the log 
   );
   assert.equal(result.state, 'Failed');
   assert.ok(result.state === 'Failed');
-  assert.match(result.error, /init\(\) failed: RuntimeError: cannot load weights from .*missing-weights\.bin/);
+  assert.match(
+    result.error,
+    /init\(\) failed: RuntimeError: cannot load weights from .*missing-weights\.bin/,
+  );
   assert.match(result.logTail, /Traceback \(most recent call last\)/);
   assert.match(result.logTail, /RuntimeError: cannot load weights/);
   assert.ok(result.logTail.split('\n').length <= 50);
@@ -314,4 +324,32 @@ test('bad requests are refused before anything starts', async (t) => {
     /invalid local endpoint name/,
   );
   assert.equal(existsSync(join(localDir, 'logs')), false);
+});
+
+test('an automatically chosen port taken before the host binds it is retried on another port', async (t) => {
+  const localDir = await tempLocalDir(t);
+  const modelDir = await registerModel(localDir, 'demo', '1', join(examples, 'demo/model'));
+  const blocker = createServer();
+  const blockerErrors: Error[] = [];
+  blocker.on('error', (err) => blockerErrors.push(err));
+  t.after(
+    () => new Promise<void>((resolve) => (blocker.listening ? blocker.close(() => resolve()) : resolve())),
+  );
+  const ports: number[] = [];
+  // On the first spawn another program takes the chosen port: the blocker binds on the next tick, long
+  // before the Python process gets to bind it.
+  const spawnWithRace = ((command: string, args: string[], options: SpawnOptions): ChildProcess => {
+    const port = Number(args[args.indexOf('--port') + 1]);
+    ports.push(port);
+    if (ports.length === 1) blocker.listen(port, '127.0.0.1');
+    return spawn(command, args, options);
+  }) as unknown as typeof spawn;
+  const deps = testDeps({ spawn: spawnWithRace });
+  const result = await startLocalService(request(localDir, modelDir), deps);
+  assertHealthy(result);
+  assert.deepEqual(blockerErrors, []);
+  assert.equal(ports.length, 2);
+  assert.notEqual(ports[1], ports[0]);
+  assert.equal(result.port, ports[1]);
+  assert.match(deps.log.text(), new RegExp(`Port ${ports[0]} was taken`));
 });

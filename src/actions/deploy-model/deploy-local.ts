@@ -115,7 +115,7 @@ export async function deployLocal(
 
   const model = req.model ? await resolveModel(req.model, registry, log) : undefined;
   if (model) {
-    report.event(section, model.reused ? `model ${model.id} (existing)` : `model ${model.id} registered`);
+    report.event(section, req.model?.kind === 'path' && !model.reused ? `model ${model.id} registered` : `model ${model.id}`);
     addFacts(section, fact('Model', model.id, { code: true }));
   }
   report.event(section, 'starting the entry script host');
@@ -134,7 +134,10 @@ export async function deployLocal(
       action: result.state === 'Healthy' && !result.changed ? 'none' : result.state === 'Healthy' && result.replaced ? 'replace' : 'create',
       reason: result.state === 'Healthy' && !result.changed ? 'unchanged and Healthy' : 'new or changed',
     },
-    model: { ref: model?.id ?? '(none)', action: model ? (model.reused ? 'reuse' : 'register') : 'use' },
+    model: {
+      ref: model?.id ?? '(none)',
+      action: req.model?.kind === 'path' ? (model?.reused ? 'reuse' : 'register') : 'use',
+    },
     runtime: result.runtime,
   };
   return finishLocal(req, result, plan, report, section, log);

@@ -59,7 +59,7 @@ export function mergeDeployRequest(
     if (problem) throw new UsageError(problem, input);
   }
 
-  const model = inputs.model ? parseModelRef(inputs.model, { baseDir: cwd, source: 'model' }) : dep.model;
+  const model = inputs.model ? parseModelRef(inputs.model, { input: 'model', cwd }) : dep.model;
 
   let code = dep.code;
   if (inputs['code-path'] || inputs['scoring-script']) {
@@ -71,7 +71,7 @@ export function mergeDeployRequest(
   }
 
   let environment = dep.environment;
-  if (inputs.environment) environment = parseEnvironmentRef(inputs.environment, { baseDir: cwd, source: 'environment' });
+  if (inputs.environment) environment = parseEnvironmentRef(inputs.environment, { input: 'environment', cwd });
   if (inputs['conda-file']) {
     if (environment && environment.kind !== 'inline') {
       throw new UsageError('goes with an image environment, not a registered environment reference', 'conda-file');

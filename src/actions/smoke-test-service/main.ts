@@ -197,7 +197,7 @@ export async function smokeTest(
   }
   if (result.passed) report.finish(section, 'succeeded');
   else report.fail(section, result.message);
-  log.info(result.passed ? `smoke test passed: ${result.message}` : `smoke test failed: ${result.message}`);
+  log.info(result.message);
   return result;
 }
 

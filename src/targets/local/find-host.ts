@@ -73,9 +73,13 @@ export function choosePython(python: string | undefined, env: NodeJS.ProcessEnv 
   return found;
 }
 
+/** Set by the local target for each deployment; never inherited from the runner's own environment. */
+const RUNTIME_OWNED = new Set(['AZUREML_MODEL_DIR', 'AZUREML_ENTRY_SCRIPT', 'AML_APP_ROOT']);
+
 /**
  * The environment of the hosting process: this process's environment without the runner's inputs and
- * tokens (INPUT_*, ACTIONS_*: they may hold secrets and the service outlives the step), then the
+ * tokens (INPUT_*, ACTIONS_*: they may hold secrets and the service outlives the step) and without
+ * inherited Azure ML runtime variables, then the
  * deployment's variables, then the Azure ML runtime variables, which win as they do on Azure.
  */
 export function hostEnvironment(
@@ -85,7 +89,7 @@ export function hostEnvironment(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) {
-    if (value === undefined || /^(INPUT_|ACTIONS_)/i.test(key)) continue;
+    if (value === undefined || /^(INPUT_|ACTIONS_)/i.test(key) || RUNTIME_OWNED.has(key)) continue;
     env[key] = value;
   }
   env['PYTHONUNBUFFERED'] = '1';
@@ -99,6 +103,7 @@ export interface DockerRunRequest {
   containerName: string;
   /** Host port, published on 127.0.0.1 only. */
   port: number;
+  /** '' when the deployment has no model: then nothing is mounted and AZUREML_MODEL_DIR is not set. */
   modelDir: string;
   modelName: string;
   modelVersion: string;
@@ -113,8 +118,8 @@ export interface DockerRunCommand {
   /** Values of the `-e NAME` flags: docker reads them from its own environment, keeping them off argv. */
   env: Record<string, string>;
   containerName: string;
-  /** AZUREML_MODEL_DIR inside the container. */
-  modelDirInContainer: string;
+  /** AZUREML_MODEL_DIR inside the container (undefined without a model). */
+  modelDirInContainer: string | undefined;
 }
 
 /** A container name Docker accepts, unique per endpoint and deployment. */
@@ -131,17 +136,14 @@ export function dockerContainerName(endpointName: string, deploymentName: string
  * forwards SIGTERM to the container. Variable values travel through the client's environment, not argv.
  */
 export function buildDockerRunCommand(req: DockerRunRequest): DockerRunCommand {
-  const modelDirInContainer = posix.join(
-    CONTAINER_APP_ROOT,
-    'azureml-models',
-    req.modelName,
-    req.modelVersion,
-  );
+  const modelDirInContainer = req.modelDir
+    ? posix.join(CONTAINER_APP_ROOT, 'azureml-models', req.modelName, req.modelVersion)
+    : undefined;
   const codeInContainer = posix.join(CONTAINER_APP_ROOT, basename(resolve(req.codeDir)));
   const script = req.scoringScript.replaceAll('\\', '/').replace(/^\.\//, '');
   const appRoot = posix.join(codeInContainer, posix.dirname(script));
   const runtimeVars: Record<string, string> = {
-    AZUREML_MODEL_DIR: modelDirInContainer,
+    ...(modelDirInContainer ? { AZUREML_MODEL_DIR: modelDirInContainer } : {}),
     AZUREML_ENTRY_SCRIPT: posix.basename(script),
     AML_APP_ROOT: appRoot,
   };
@@ -153,8 +155,7 @@ export function buildDockerRunCommand(req: DockerRunRequest): DockerRunCommand {
     req.containerName,
     '-p',
     `127.0.0.1:${req.port}:${CONTAINER_PORT}`,
-    '-v',
-    `${resolve(req.modelDir)}:${modelDirInContainer}:ro`,
+    ...(modelDirInContainer ? ['-v', `${resolve(req.modelDir)}:${modelDirInContainer}:ro`] : []),
     '-v',
     `${resolve(req.codeDir)}:${codeInContainer}`,
     '-w',
@@ -169,6 +170,7 @@ export interface HostLaunchRequest {
   runtime: 'auto' | 'docker';
   endpointName: string;
   deploymentName: string;
+  /** '' when the deployment has no model (AZUREML_MODEL_DIR is then not set). */
   modelDir: string;
   modelName: string;
   modelVersion: string;
@@ -204,7 +206,7 @@ export interface HostLaunchOptions {
 export function planHostLaunch(req: HostLaunchRequest, opts: HostLaunchOptions = {}): HostLaunch {
   const baseEnv = opts.env ?? process.env;
   const codeDir = resolve(req.codeDir);
-  const modelDir = resolve(req.modelDir);
+  const modelDir = req.modelDir ? resolve(req.modelDir) : '';
   if (req.runtime === 'docker') {
     if (!req.image) {
       throw new UsageError(
@@ -235,7 +237,7 @@ export function planHostLaunch(req: HostLaunchRequest, opts: HostLaunchOptions =
     };
   }
   const runtimeVars = {
-    AZUREML_MODEL_DIR: modelDir,
+    ...(modelDir ? { AZUREML_MODEL_DIR: modelDir } : {}),
     AZUREML_ENTRY_SCRIPT: req.scoringScript,
     AML_APP_ROOT: codeDir,
   };

@@ -50,9 +50,11 @@ export async function hashContent(path: string): Promise<string> {
 }
 
 export interface FingerprintInput {
+  /** '' without a model. */
   modelId: string;
   /** The registry's content hash when known; otherwise modelDir is hashed. */
   modelContentHash?: string;
+  /** '' without a model. */
   modelDir: string;
   codeDir: string;
   scoringScript: string;
@@ -70,7 +72,10 @@ export async function deploymentFingerprint(input: FingerprintInput): Promise<st
   );
   const canonical = {
     v: 1,
-    model: { id: input.modelId, content: input.modelContentHash ?? (await hashContent(input.modelDir)) },
+    model: {
+      id: input.modelId,
+      content: input.modelContentHash ?? (input.modelDir ? await hashContent(input.modelDir) : null),
+    },
     code: await hashContent(input.codeDir),
     scoringScript: input.scoringScript.replaceAll('\\', '/').replace(/^\.\//, ''),
     // Values are hashed, never stored: they may be secrets.

@@ -21,6 +21,7 @@ import { deploymentFingerprint } from './fingerprint.ts';
 import { findFailureReason, logSize, readLogSince, tailLines } from './host-log.ts';
 import { assertPortFree, findFreePort } from './ports.ts';
 import {
+  isProcessAlive,
   isRecordedProcessAlive,
   probeLiveness,
   processStartTime,
@@ -45,7 +46,10 @@ export interface LocalServiceRequest {
   localDir: string;
   endpointName: string;
   deploymentName: string;
-  /** The model version folder, `.../<model-name>/<version>`: becomes AZUREML_MODEL_DIR. */
+  /**
+   * The model version folder, `.../<model-name>/<version>`: becomes AZUREML_MODEL_DIR. '' for a deployment
+   * without a model (AZUREML_MODEL_DIR is then not set; modelName and modelVersion are ignored).
+   */
   modelDir: string;
   modelName: string;
   modelVersion: string;
@@ -118,13 +122,17 @@ export interface LocalServiceStatusResult {
   reason?: string;
 }
 
+function modelIdOf(req: LocalServiceRequest): string {
+  return req.modelDir ? `azureml:${req.modelName}:${req.modelVersion}` : '';
+}
+
 function uris(port: number): { scoringUri: string; swaggerUri: string } {
   return { scoringUri: `http://${HOST}:${port}/score`, swaggerUri: `http://${HOST}:${port}/swagger.json` };
 }
 
 /** Checks that need no side effect: names, paths, the runtime's programs. Throws UsageError. */
 function validateRequest(req: LocalServiceRequest, deps: LocalServiceDeps): void {
-  if (!existsSync(req.modelDir)) {
+  if (req.modelDir && !existsSync(req.modelDir)) {
     throw new UsageError(`model folder ${req.modelDir} does not exist`, 'model');
   }
   if (!existsSync(join(req.codeDir, req.scoringScript))) {
@@ -165,7 +173,7 @@ function launchFor(req: LocalServiceRequest, deps: LocalServiceDeps, port: numbe
 /** The fingerprint startLocalService records for req; equal fingerprints mean nothing to redeploy. */
 export function localDeploymentFingerprint(req: LocalServiceRequest): Promise<string> {
   return deploymentFingerprint({
-    modelId: `azureml:${req.modelName}:${req.modelVersion}`,
+    modelId: modelIdOf(req),
     ...(req.modelContentHash !== undefined ? { modelContentHash: req.modelContentHash } : {}),
     modelDir: req.modelDir,
     codeDir: req.codeDir,
@@ -218,59 +226,31 @@ function removeContainer(name: string, deps: { clock: Clock; spawn?: typeof node
   });
 }
 
-/**
- * Starts (or replaces, or keeps) the local deployment and waits until GET / answers 200, the process
- * exits, or the deadline passes. Never leaves a failed attempt's process running. Throws UsageError for
- * bad requests (missing files or programs, names, a busy requested port) before starting anything.
- */
-export async function startLocalService(
+type Attempt =
+  | {
+      ok: true;
+      pid: number;
+      procStartTime: number | undefined;
+      port: number;
+      launch: HostLaunch;
+      startedAt: string;
+    }
+  | { ok: false; failed: LocalServiceFailed; portTaken: boolean };
+
+/** Spawns the host detached on port and waits for liveness, exit or the deadline. Kills it on failure. */
+async function launchAndWait(
   req: LocalServiceRequest,
   deps: LocalServiceDeps,
-): Promise<LocalServiceResult> {
-  validateRequest(req, deps);
+  port: number,
+  logFile: string,
+): Promise<Attempt> {
   const { clock, log } = deps;
   const where = `${req.endpointName}/${req.deploymentName}`;
-  const fingerprint = await localDeploymentFingerprint(req);
-  const logFile = logFilePath(req.localDir, req.endpointName, req.deploymentName);
-
-  let previous = await readDeploymentState(req.localDir, req.endpointName, req.deploymentName);
-  if (previous && !isRecordedProcessAlive(previous.pid, previous.procStartTime)) previous = undefined;
-  if (previous && previous.fingerprint === fingerprint && !req.force) {
-    if (await probeLiveness(HOST, previous.port, 2000)) {
-      log.info(
-        `Local deployment ${where} is already Healthy with the same model, code and settings; left as is`,
-      );
-      return {
-        state: 'Healthy',
-        changed: false,
-        pid: previous.pid,
-        port: previous.port,
-        ...uris(previous.port),
-        logFile: previous.logFile,
-        runtime: previous.runtime,
-        fingerprint,
-      };
-    }
-  }
-  if (previous && req.port !== undefined && req.port === previous.port) {
-    log.info(
-      `Stopping the running ${where} (pid ${previous.pid}) first: the new one needs its port ${req.port}`,
-    );
-    await stopRecordedProcess(previous, deps, 5000);
-    previous = undefined;
-  }
-
-  let port: number;
-  if (req.port !== undefined) {
-    await assertPortFree(req.port, HOST);
-    port = req.port;
-  } else {
-    port = await findFreePort(HOST);
-  }
   const launch = launchFor(req, deps, port);
 
   await mkdir(dirname(logFile), { recursive: true });
   await ensureEndpointState(req.localDir, req.endpointName, new Date(clock.now()));
+  // The log file is shared with earlier processes (possibly still running): this attempt's part starts here.
   const logOffset = await logSize(logFile);
   const fd = openSync(logFile, 'a', 0o600);
   const startedAt = new Date(clock.now()).toISOString();
@@ -303,15 +283,14 @@ export async function startLocalService(
   child.unref();
   const pid = child.pid;
 
-  const fail = async (error: string): Promise<LocalServiceFailed> => {
+  const fail = async (error: string, portTaken = false): Promise<Attempt> => {
     if (pid !== undefined) {
       signalProcessGroup(pid, 'SIGKILL');
       await waitForProcessExit(pid, clock, 5000);
     }
     if (launch.containerName) await removeContainer(launch.containerName, deps);
     const text = await readLogSince(logFile, logOffset);
-    log.error(`Local deployment ${where} failed: ${error}`);
-    return {
+    const failed: LocalServiceFailed = {
       state: 'Failed',
       error,
       logTail: tailLines(text, LOG_TAIL_LINES),
@@ -320,6 +299,7 @@ export async function startLocalService(
       ...(pid !== undefined ? { pid } : {}),
       port,
     };
+    return { ok: false, failed, portTaken };
   };
 
   const pollMs = deps.pollIntervalMs ?? 75;
@@ -329,7 +309,7 @@ export async function startLocalService(
       const reason = findFailureReason(await readLogSince(logFile, logOffset));
       const how = exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal}`;
       if (launch.runtime === 'host.py' && exit.code === 4) {
-        return fail(`port ${port} is already in use on ${HOST} (${how})`);
+        return fail(`port ${port} is already in use on ${HOST} (${how})`, true);
       }
       return fail(
         `${launch.runtime} exited (${how}) before it answered on port ${port}: ${reason ?? 'see the log'}`,
@@ -341,15 +321,86 @@ export async function startLocalService(
         `no answer from GET http://${HOST}:${port}/ before the deadline; the ${launch.runtime} process was stopped`,
       );
     }
-    if (pid !== undefined && (await probeLiveness(HOST, port, Math.min(1000, left)))) break;
+    // An answer counts only while our process lives: another program may have taken the port.
+    if (
+      pid !== undefined &&
+      (await probeLiveness(HOST, port, Math.min(1000, left))) &&
+      !exit &&
+      isProcessAlive(pid)
+    ) {
+      return { ok: true, pid, procStartTime: processStartTime(pid), port, launch, startedAt };
+    }
     await clock.sleep(Math.max(1, Math.min(pollMs, req.deadline - clock.now())));
   }
+}
+
+/**
+ * Starts (or replaces, or keeps) the local deployment and waits until GET / answers 200, the process
+ * exits, or the deadline passes. Never leaves a failed attempt's process running. Throws UsageError for
+ * bad requests (missing files or programs, names, a busy requested port) before starting anything.
+ */
+export async function startLocalService(
+  req: LocalServiceRequest,
+  deps: LocalServiceDeps,
+): Promise<LocalServiceResult> {
+  validateRequest(req, deps);
+  const { log } = deps;
+  const where = `${req.endpointName}/${req.deploymentName}`;
+  const fingerprint = await localDeploymentFingerprint(req);
+  const logFile = logFilePath(req.localDir, req.endpointName, req.deploymentName);
+
+  let previous = await readDeploymentState(req.localDir, req.endpointName, req.deploymentName);
+  if (previous && !isRecordedProcessAlive(previous.pid, previous.procStartTime)) previous = undefined;
+  if (previous && previous.fingerprint === fingerprint && !req.force) {
+    if (await probeLiveness(HOST, previous.port, 2000)) {
+      log.info(
+        `Local deployment ${where} is already Healthy with the same model, code and settings; left as is`,
+      );
+      return {
+        state: 'Healthy',
+        changed: false,
+        pid: previous.pid,
+        port: previous.port,
+        ...uris(previous.port),
+        logFile: previous.logFile,
+        runtime: previous.runtime,
+        fingerprint,
+      };
+    }
+  }
+  if (previous && req.port !== undefined && req.port === previous.port) {
+    log.info(
+      `Stopping the running ${where} (pid ${previous.pid}) first: the new one needs its port ${req.port}`,
+    );
+    await stopRecordedProcess(previous, deps, 5000);
+    previous = undefined;
+  }
+
+  // An automatically chosen port can be taken by another process before the host binds it: try another.
+  let attempt: Attempt;
+  for (let tries = 1; ; tries++) {
+    let port: number;
+    if (req.port !== undefined) {
+      await assertPortFree(req.port, HOST);
+      port = req.port;
+    } else {
+      port = await findFreePort(HOST);
+    }
+    attempt = await launchAndWait(req, deps, port, logFile);
+    if (attempt.ok || !attempt.portTaken || req.port !== undefined || tries >= 3) break;
+    log.info(`Port ${port} was taken before the host could bind it; trying another port`);
+  }
+  if (!attempt.ok) {
+    log.error(`Local deployment ${where} failed: ${attempt.failed.error}`);
+    return attempt.failed;
+  }
+  const { pid, port, launch, startedAt } = attempt;
 
   const state: LocalDeploymentState = {
     endpointName: req.endpointName,
     deploymentName: req.deploymentName,
-    pid: pid!,
-    ...(processStartTime(pid!) !== undefined ? { procStartTime: processStartTime(pid!)! } : {}),
+    pid,
+    ...(attempt.procStartTime !== undefined ? { procStartTime: attempt.procStartTime } : {}),
     port,
     host: HOST,
     runtime: launch.runtime,
@@ -357,8 +408,8 @@ export async function startLocalService(
     ...(launch.containerName ? { containerName: launch.containerName } : {}),
     startedAt,
     fingerprint,
-    modelId: `azureml:${req.modelName}:${req.modelVersion}`,
-    modelDir: resolve(req.modelDir),
+    modelId: modelIdOf(req),
+    modelDir: req.modelDir ? resolve(req.modelDir) : '',
     codeDir: resolve(req.codeDir),
     scoringScript: req.scoringScript,
     logFile,

@@ -26,6 +26,7 @@ export interface LocalDeploymentState {
   containerName?: string;
   startedAt: string;
   fingerprint: string;
+  /** `azureml:NAME:VERSION`; '' for a deployment without a model. */
   modelId: string;
   modelDir: string;
   codeDir: string;

@@ -181,7 +181,8 @@ export class ArmClient {
       const token = await this.#options.credential.getToken(this.#scope, options.signal);
       const started = this.clock.now();
       let response: ArmResponse<T>;
-      const timeout = AbortSignal.timeout(Math.max(1, remaining));
+      // Node turns timers beyond 2^31-1 ms into 1 ms; a far deadline must not abort at once.
+      const timeout = AbortSignal.timeout(Math.min(Math.max(1, remaining), 2 ** 31 - 1));
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       try {
         response = await this.#send<T>(method, url, token.token, options.body, clientRequestId, signal);
@@ -299,7 +300,7 @@ export class ArmClient {
       path: url.pathname + url.search,
       method: method as Dispatcher.HttpMethod,
       headers,
-      body: body === undefined ? (method === 'POST' ? '' : null) : JSON.stringify(body),
+      body: body === undefined ? null : JSON.stringify(body),
       signal,
     });
     const text = await res.body.text();

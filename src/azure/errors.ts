@@ -132,7 +132,8 @@ const QUOTA_CODE = /quota/i;
 function classify(status: number, code: string, message: string, details: ArmErrorDetail[]): AzureErrorKind {
   const codes = [code, ...details.map((d) => d.code ?? '')];
   const text = [message, ...details.map((d) => d.message ?? '')].join(' ');
-  if (codes.some((c) => QUOTA_CODE.test(c)) || /not enough quota|quota (exceeded|limit)/i.test(text)) return 'quota';
+  if (codes.some((c) => QUOTA_CODE.test(c)) || /not enough quota|quota (exceeded|limit)/i.test(text))
+    return 'quota';
   if (code === 'AuthorizationFailed' || code === 'LinkedAuthorizationFailed' || status === 403)
     return 'authorization';
   if (status === 401) return 'authentication';
@@ -219,8 +220,16 @@ function explainNotFound(init: AzureErrorInit): { summary: string; hint: string 
       hint: 'Check workspace-name, resource-group and subscription-id (or the workspace config file).',
     };
   }
+  const inWorkspace = `workspace '${where.workspace}' (resource group '${where.resourceGroup}', subscription '${where.subscription}')`;
+  if (init.method === 'PUT' || init.method === 'PATCH') {
+    // Creating something answers 404 when what it builds on is missing: its parent or an id in the body.
+    return {
+      summary: `${init.code}: ${init.serviceMessage}`,
+      hint: `Something ${where.description} refers to (its parent, or an asset id in the request) does not exist in ${inWorkspace}.`,
+    };
+  }
   return {
-    summary: `${init.code}: ${where.description} was not found in workspace '${where.workspace}' (resource group '${where.resourceGroup}', subscription '${where.subscription}').`,
+    summary: `${init.code}: ${where.description} was not found in ${inWorkspace}.`,
     hint: 'Check the name, or create it first.',
   };
 }

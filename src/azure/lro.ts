@@ -6,7 +6,7 @@
 import type { ArmClient, ArmResponse } from './arm-client.ts';
 import { type ArmErrorDetail, AzureError, OperationTimeoutError, readEnvelope } from './errors.ts';
 import { describeArmResource } from './resource-path.ts';
-import { retryAfterMs } from './retry-policy.ts';
+import { RETRYABLE_STATUS, retryAfterMs } from './retry-policy.ts';
 
 export type TerminalStatus = 'Succeeded' | 'Failed' | 'Canceled';
 export type ProgressSource = 'operation' | 'location' | 'resource';
@@ -153,8 +153,10 @@ export async function waitForOperation<T = unknown>(
       try {
         res = await get(mode.url, isDelete ? [404] : []);
       } catch (error) {
-        // Location answers an error status (with the ARM envelope) when the operation failed.
-        if (!(error instanceof AzureError) || error.status < 400) throw error;
+        // Location answers an error status (with the ARM envelope) when the operation failed; a transient
+        // status that outlived the client's retries says nothing about the operation.
+        if (!(error instanceof AzureError) || error.status < 400 || RETRYABLE_STATUS.has(error.status))
+          throw error;
         report('Failed', 'location');
         return done('Failed', undefined, {
           code: error.code,
@@ -254,7 +256,7 @@ function timeoutError(
 function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);
   if (seconds < 120) return `${seconds} s`;
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  return seconds % 60 === 0 ? `${seconds / 60} min` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {

@@ -197,7 +197,7 @@ export function parseNested<T>(
   zctx: z.core.$RefinementCtx,
   at: PropertyKey[] = [],
 ): T {
-  const result = schema.safeParse(value, { reportInput: true });
+  const result = schema.safeParse(value, { reportInput: true, jitless: true });
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     const issuePath = [...at, ...issue.path];

@@ -21,18 +21,19 @@ function noun(expected: string): string {
   return NOUNS[expected] ?? expected;
 }
 
-/** How a rejected value is shown: strings quoted, other scalars as written in the file. */
+/** How a rejected value is shown: as written in the file (strings quoted), not as normalised. */
 export function shownValue(
   source: SourceFile,
   fieldPath: ReadonlyArray<PropertyKey>,
   input: unknown,
 ): string {
-  if (typeof input === 'string') return `'${input}'`;
-  const written = source.scalarSourceAt(
-    fieldPath.filter((s) => typeof s !== 'symbol') as (string | number)[],
-  );
+  const at = fieldPath.filter((s): s is string | number => typeof s !== 'symbol');
+  const raw = source.valueAt(at);
+  if (typeof raw === 'string') return `'${raw}'`;
+  const written = source.scalarSourceAt(at);
   if (written !== undefined && written !== '') return written;
-  if (input === null) return 'nothing';
+  if (typeof input === 'string') return `'${input}'`;
+  if (input === null || input === undefined) return 'nothing';
   try {
     return JSON.stringify(input) ?? String(input);
   } catch {
@@ -42,9 +43,11 @@ export function shownValue(
 
 function reasonOf(issue: Issue, source: SourceFile): string {
   const input = (issue as { input?: unknown }).input;
+  // A missing key: invalid_type for plain fields, invalid_value for enums behind a preprocess.
+  if (input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value'))
+    return 'is required';
   switch (issue.code) {
     case 'invalid_type':
-      if (input === undefined) return 'is required';
       if (issue.path.length === 0 && issue.expected === 'object')
         return 'expected a mapping of keys to values';
       // zod reports .inf/.nan with input null and `received` set; they are not empty values.
@@ -94,7 +97,8 @@ export function firstInDocument(errors: ConfigError[]): ConfigError | undefined 
 
 /** Parses the file's value with a schema; throws the first problem in document order. */
 export function parseWithSchema<T>(schema: z.ZodType<T>, source: SourceFile): T {
-  const result = schema.safeParse(source.value, { reportInput: true });
+  // Schemas are built per file (they close over it), so compiling them (zod JIT) would cost more than it saves.
+  const result = schema.safeParse(source.value, { reportInput: true, jitless: true });
   if (result.success) return result.data;
   const first = firstInDocument(result.error.issues.map((issue) => issueToConfigError(issue, source)));
   if (first) throw first;

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { pythonStr, pyyamlTags } from './pyyaml-scalars.ts';
 
@@ -80,7 +80,8 @@ export function parseSourceText(text: string, file: string): SourceFile {
     customTags: pyyamlTags,
     lineCounter,
     uniqueKeys: true,
-    prettyErrors: true,
+    // Positions come from the line counter; the code frames of pretty errors would only be thrown away.
+    prettyErrors: false,
   });
 
   const problem = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')].sort(
@@ -104,6 +105,17 @@ export function parseSourceText(text: string, file: string): SourceFile {
   if (contents === null || (isScalar(contents) && contents.value === null)) {
     throw new ConfigError({ file, message: 'file is empty' });
   }
+
+  // PyYAML refuses a mapping or list as a key ("unhashable key"); yaml would stringify it with a warning.
+  visit(doc, {
+    Pair(_, pair) {
+      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      if (isCollection(key)) {
+        const { line, col } = lineCounter.linePos((pair.key as Node).range?.[0] ?? 0);
+        throw new ConfigError({ file, line, column: col, message: 'a key cannot be a mapping or a list' });
+      }
+    },
+  });
 
   let value: unknown;
   try {

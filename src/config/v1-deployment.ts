@@ -601,7 +601,11 @@ function translateAks(t: Translation, c: Fields): V1DeploymentConfig {
 
 /** A v1 deploymentconfig (JSON or YAML). Translation notes are added to `notes`. */
 export function loadV1DeploymentConfig(file: string, notes: ConfigNote[] = []): V1DeploymentConfig {
-  const source = readSourceFile(file);
+  return deploymentConfigFromSource(readSourceFile(file), notes);
+}
+
+/** From an already parsed file. */
+export function deploymentConfigFromSource(source: SourceFile, notes: ConfigNote[] = []): V1DeploymentConfig {
   const { computeType: type } = parseWithSchema(computeTypeSchema, source);
   noteUnknownKeys(source, keysFor(type), notes, [], 'unknown key, ignored (v1 ignored it too)');
   const ctx: LoadContext = { source, notes };

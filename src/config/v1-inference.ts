@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { isPlainObject, type LoadContext, parseNested, withPythonStrings } from './field-schemas.ts';
 import { ignored, type KnownKeys, knownKeys, mappingOf, noteUnknownKeys } from './known-keys.ts';
 import { parseWithSchema } from './schema-issues.ts';
-import { readSourceFile } from './source-file.ts';
+import { readSourceFile, type SourceFile } from './source-file.ts';
 import type { CodeConfiguration, ConfigNote, EnvironmentRef } from './spec.ts';
 import {
   fromLegacyKeys,
@@ -178,7 +178,11 @@ function inferenceSchema(ctx: LoadContext) {
 
 /** A v1 inferenceconfig (JSON or YAML). Translation notes are added to `notes`. */
 export function loadV1InferenceConfig(file: string, notes: ConfigNote[] = []): V1InferenceConfig {
-  const source = readSourceFile(file);
+  return inferenceConfigFromSource(readSourceFile(file), notes);
+}
+
+/** From an already parsed file. */
+export function inferenceConfigFromSource(source: SourceFile, notes: ConfigNote[] = []): V1InferenceConfig {
   noteUnknownKeys(source, V1_INFERENCE_KEYS, notes, [], 'unknown key, ignored (v1 ignored it too)');
   return parseWithSchema(inferenceSchema({ source, notes }), source);
 }

@@ -400,10 +400,14 @@ export function readV2Deployment(
   notes: ConfigNote[] = [],
 ): { spec: DeploymentSpec; source: SourceFile } {
   const source = readSourceFile(file);
+  return { spec: deploymentFromSource(source, notes), source };
+}
+
+/** From an already parsed file. */
+export function deploymentFromSource(source: SourceFile, notes: ConfigNote[] = []): DeploymentSpec {
   const kind = deploymentKind(source, notes);
   noteUnknownKeys(source, kind === 'kubernetes' ? KUBERNETES_KEYS : MANAGED_KEYS, notes);
-  const spec = parseWithSchema(deploymentSchema(kind, { source, notes }), source);
-  return { spec, source };
+  return parseWithSchema(deploymentSchema(kind, { source, notes }), source);
 }
 
 /** An az ml v2 online deployment YAML file. Notes (unknown keys, quirks) are added to `notes`. */

@@ -163,10 +163,14 @@ export function readV2Endpoint(
   notes: ConfigNote[] = [],
 ): { spec: EndpointSpec; source: SourceFile } {
   const source = readSourceFile(file);
+  return { spec: endpointFromSource(source, notes), source };
+}
+
+/** From an already parsed file. */
+export function endpointFromSource(source: SourceFile, notes: ConfigNote[] = []): EndpointSpec {
   const kind = endpointKind(source);
   noteUnknownKeys(source, kind === 'kubernetes' ? KUBERNETES_KEYS : MANAGED_KEYS, notes);
-  const spec = parseWithSchema(endpointSchema(kind, { source, notes }), source);
-  return { spec, source };
+  return parseWithSchema(endpointSchema(kind, { source, notes }), source);
 }
 
 /** An az ml v2 online endpoint YAML file. Notes (unknown keys, ignored keys) are added to `notes`. */

@@ -9,7 +9,7 @@ import { isPlainObject, type LoadContext, lowerEnum, stringMap, withPythonString
 import { ignored, type KnownKeys, knownKeys, mappingOf, noteUnknownKeys, silent } from './known-keys.ts';
 import { isUri } from './references.ts';
 import { parseWithSchema } from './schema-issues.ts';
-import { readSourceFile } from './source-file.ts';
+import { readSourceFile, type SourceFile } from './source-file.ts';
 import type { ConfigNote, InlineEnvironment } from './spec.ts';
 
 export const ENVIRONMENT_KEYS: KnownKeys = {
@@ -113,7 +113,11 @@ export function inlineEnvironmentSchema(ctx: LoadContext) {
 
 /** An az ml environment YAML file (also what `environment: file:env.yml` points at). */
 export function loadV2Environment(file: string, notes: ConfigNote[] = []): InlineEnvironment {
-  const source = readSourceFile(file);
+  return environmentFromSource(readSourceFile(file), notes);
+}
+
+/** From an already parsed file. */
+export function environmentFromSource(source: SourceFile, notes: ConfigNote[] = []): InlineEnvironment {
   noteUnknownKeys(source, ENVIRONMENT_KEYS, notes);
   return parseWithSchema(inlineEnvironmentSchema({ source, notes }), source);
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { type LoadContext, lowerEnum, stringMap, withPythonStrings } from './field-schemas.ts';
 import { ignored, type KnownKeys, knownKeys, noteUnknownKeys, silent } from './known-keys.ts';
 import { parseWithSchema } from './schema-issues.ts';
-import { readSourceFile } from './source-file.ts';
+import { readSourceFile, type SourceFile } from './source-file.ts';
 import type { ConfigNote, ModelSpec, ModelType } from './spec.ts';
 
 export const MODEL_KEYS: KnownKeys = {
@@ -107,7 +107,11 @@ export function modelFieldsSchema(ctx: LoadContext, opts: { inline: boolean }) {
 
 /** An az ml model YAML file. */
 export function loadV2Model(file: string, notes: ConfigNote[] = []): ModelSpec {
-  const source = readSourceFile(file);
+  return modelFromSource(readSourceFile(file), notes);
+}
+
+/** From an already parsed file. */
+export function modelFromSource(source: SourceFile, notes: ConfigNote[] = []): ModelSpec {
   noteUnknownKeys(source, MODEL_KEYS, notes);
   const m = parseWithSchema(modelFieldsSchema({ source, notes }, { inline: false }), source);
   const spec: ModelSpec = {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { addNote, isPlainObject } from './field-schemas.ts';
 import { parseWithSchema } from './schema-issues.ts';
-import { parseSourceText, readSourceFile } from './source-file.ts';
+import { parseSourceText, readSourceFile, type SourceFile } from './source-file.ts';
 import type { ConfigNote, WorkspaceRef } from './spec.ts';
 
 const FIELDS = [
@@ -19,7 +19,11 @@ const text = z.string().trim().min(1).optional();
 
 /** Reads a workspace config.json; throws ConfigError when a key is missing or not a string. */
 export function loadWorkspaceConfig(file: string, notes: ConfigNote[] = []): WorkspaceRef {
-  const source = readSourceFile(file);
+  return workspaceFromSource(readSourceFile(file), notes);
+}
+
+/** From an already parsed file. */
+export function workspaceFromSource(source: SourceFile, notes: ConfigNote[] = []): WorkspaceRef {
   const ctx = { source, notes };
   const schema = z
     .object(

@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Agent } from 'undici';
 import { ArmClient } from '../../src/azure/arm-client.ts';
-import { AzureCliUnavailableError, azureCliCredential, readExpiry } from '../../src/azure/credentials/azure-cli.ts';
+import {
+  AzureCliUnavailableError,
+  azureCliCredential,
+  readExpiry,
+} from '../../src/azure/credentials/azure-cli.ts';
 import { chooseCredential } from '../../src/azure/credentials/choose.ts';
 import { clientSecretCredential } from '../../src/azure/credentials/client-secret.ts';
 import { armScope, type ExecFn, ML_SCOPE, STORAGE_SCOPE } from '../../src/azure/credentials/credential.ts';
@@ -73,7 +77,10 @@ test('OIDC renews across a 60-minute wait with a fresh GitHub ID token for every
   assert.equal(new Set(idTokens).size, idTokens.length, 'no ID token was used twice');
   const exchanges = fake.tokens.issued.filter((i) => i.via === 'assertion');
   assert.equal(exchanges.length, 7);
-  assert.ok(exchanges.every((i) => i.scope === `${fake.url}/.default`), 'the scope follows arm-endpoint');
+  assert.ok(
+    exchanges.every((i) => i.scope === `${fake.url}/.default`),
+    'the scope follows arm-endpoint',
+  );
   for (const value of [...idTokens, ...exchanges.map((i) => i.token)]) assert.ok(secrets.has(value));
 });
 
@@ -104,7 +111,10 @@ test('OIDC caches per scope and one mint serves concurrent callers', async (t) =
 
 test('OIDC explains a federated credential that does not match the job', async (t) => {
   const clock = fakeClock();
-  const fake = await startFakeAzure({ clock, federatedSubjects: ['repo:octo-org/octo-repo:environment:prod'] });
+  const fake = await startFakeAzure({
+    clock,
+    federatedSubjects: ['repo:octo-org/octo-repo:environment:prod'],
+  });
   const dispatcher = new Agent();
   t.after(async () => {
     await dispatcher.close();
@@ -237,8 +247,14 @@ test('az session: forced AADSTS700024 and the legacy expiresOn local time are un
 });
 
 test('readExpiry prefers expires_on and reads expiresOn as local time', () => {
-  assert.equal(readExpiry({ expires_on: 1767229200, expiresOn: '1999-01-01 00:00:00.000000' }), 1767229200_000);
-  assert.equal(readExpiry({ expiresOn: '2026-03-04 05:06:07.250000' }), new Date(2026, 2, 4, 5, 6, 7, 250).getTime());
+  assert.equal(
+    readExpiry({ expires_on: 1767229200, expiresOn: '1999-01-01 00:00:00.000000' }),
+    1767229200_000,
+  );
+  assert.equal(
+    readExpiry({ expiresOn: '2026-03-04 05:06:07.250000' }),
+    new Date(2026, 2, 4, 5, 6, 7, 250).getTime(),
+  );
   assert.equal(readExpiry({ expiresOn: 'tomorrow' }), undefined);
 });
 
@@ -285,18 +301,25 @@ test('chooseCredential follows the order and names what is missing', async (t) =
   assert.equal(file.kind, 'federated-token-file');
 
   const loggedOut = { ...fake.azEnv(), FAKE_AZ_LOGGED_OUT: '1' };
-  const error = await chooseCredential({}, { AZURE_TENANT_ID: 't' }, { ...base, exec: azExec(() => loggedOut) }).catch(
-    (e: unknown) => e,
-  );
+  const error = await chooseCredential(
+    {},
+    { AZURE_TENANT_ID: 't' },
+    { ...base, exec: azExec(() => loggedOut) },
+  ).catch((e: unknown) => e);
   assert.ok(error instanceof UsageError);
   assert.match(error.message, /client-id \+ tenant-id/);
   assert.match(error.message, /client-secret/);
   assert.match(error.message, /missing: AZURE_CLIENT_ID, AZURE_FEDERATED_TOKEN_FILE/);
-  assert.match(error.message, /azure\/login step before this one \(here: no az session \(ERROR: Please run 'az login'/);
-
-  const noAz = await chooseCredential({}, {}, { ...base, exec: azExec(() => ({ PATH: '/nonexistent' })) }).catch(
-    (e: unknown) => e,
+  assert.match(
+    error.message,
+    /azure\/login step before this one \(here: no az session \(ERROR: Please run 'az login'/,
   );
+
+  const noAz = await chooseCredential(
+    {},
+    {},
+    { ...base, exec: azExec(() => ({ PATH: '/nonexistent' })) },
+  ).catch((e: unknown) => e);
   assert.ok(noAz instanceof UsageError);
   assert.match(noAz.message, /here: az is not on PATH/);
 });

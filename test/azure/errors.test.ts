@@ -32,7 +32,11 @@ test('AuthorizationFailed names the identity, the action, the scope and the role
       },
     },
   });
-  const error = await failure(client.put(`${scope}/onlineEndpoints/ep1`, { body: { location: 'eastus2', properties: { authMode: 'Key' } } }));
+  const error = await failure(
+    client.put(`${scope}/onlineEndpoints/ep1`, {
+      body: { location: 'eastus2', properties: { authMode: 'Key' } },
+    }),
+  );
   assert.equal(error.kind, 'authorization');
   assert.equal(error.code, 'AuthorizationFailed');
   assert.equal(error.requestId, 'req-123');
@@ -44,8 +48,12 @@ test('AuthorizationFailed names the identity, the action, the scope and the role
 
 test('not found says which resource in which workspace', async (t) => {
   const { fake, client } = await setup(t);
-  await client.put(`${fake.workspacePath}/onlineEndpoints/my-ep`, { body: { location: 'eastus2', properties: { authMode: 'Key' } } });
-  const deployment = await failure(client.get(`${fake.workspacePath}/onlineEndpoints/my-ep/deployments/blue`));
+  await client.put(`${fake.workspacePath}/onlineEndpoints/my-ep`, {
+    body: { location: 'eastus2', properties: { authMode: 'Key' } },
+  });
+  const deployment = await failure(
+    client.get(`${fake.workspacePath}/onlineEndpoints/my-ep/deployments/blue`),
+  );
   assert.equal(deployment.kind, 'not-found');
   assert.match(
     deployment.message,
@@ -57,12 +65,18 @@ test('not found says which resource in which workspace', async (t) => {
 
   const wrongWorkspace = fake.workspacePath.replace(/my-aml-workspace$/, 'other-ws');
   const ws = await failure(client.get(wrongWorkspace));
-  assert.match(ws.message, /workspace 'other-ws' was not found in resource group 'test-rg'.*Check workspace-name/);
+  assert.match(
+    ws.message,
+    /workspace 'other-ws' was not found in resource group 'test-rg'.*Check workspace-name/,
+  );
 
   const wrongGroup = fake.workspacePath.replace('/test-rg/', '/nope-rg/');
   const rg = await failure(client.get(wrongGroup));
   assert.equal(rg.code, 'ResourceGroupNotFound');
-  assert.match(rg.message, /resource group 'nope-rg' was not found in subscription .*Check resource-group and subscription-id/);
+  assert.match(
+    rg.message,
+    /resource group 'nope-rg' was not found in subscription .*Check resource-group and subscription-id/,
+  );
 });
 
 test('quota errors say which quota and where to ask for more', async (t) => {
@@ -96,7 +110,10 @@ test('quota errors say which quota and where to ask for more', async (t) => {
   const inDetails = await failure(client.put(path, body));
   assert.equal(inDetails.kind, 'quota');
   assert.match(inDetails.message, /Current usage\/limit: 4\/10/);
-  assert.match(inDetails.message, /Request more quota for the VM family of Standard_DS3_v2 in the workspace's region/);
+  assert.match(
+    inDetails.message,
+    /Request more quota for the VM family of Standard_DS3_v2 in the workspace's region/,
+  );
   const direct = await failure(client.put(path, body));
   assert.equal(direct.kind, 'quota');
   assert.match(direct.message, /https:\/\/aka\.ms\/azureml-quota/);
@@ -127,4 +144,15 @@ test('an expired token and a non-JSON error page are reported as such', async (t
   const html = await failure(client.get(fake.workspacePath));
   assert.equal(html.code, 'HttpStatus400');
   assert.match(html.message, /Bad gateway config/);
+});
+
+test('a 404 on PUT keeps the service message: the missing thing is a parent or a reference', async (t) => {
+  const { fake, client } = await setup(t);
+  const error = await failure(
+    client.put(`${fake.workspacePath}/onlineEndpoints/nope/deployments/blue`, {
+      body: { location: 'eastus2', properties: { endpointComputeType: 'Managed' } },
+    }),
+  );
+  assert.match(error.message, /Online endpoint 'nope' was not found in workspace 'my-aml-workspace'/);
+  assert.match(error.message, /Something online deployment 'blue' of endpoint 'nope' refers to/);
 });

@@ -49,19 +49,34 @@ test('HTTP_PROXY sends ARM traffic through the proxy; NO_PROXY and no proxy go d
 
   const viaProxy = createDispatcher({ HTTP_PROXY: proxy.url });
   t.after(() => viaProxy.close());
-  const client = new ArmClient({ baseUrl: fake.url, credential: fake.credential(), dispatcher: viaProxy, clock });
+  const client = new ArmClient({
+    baseUrl: fake.url,
+    credential: fake.credential(),
+    dispatcher: viaProxy,
+    clock,
+  });
   assert.equal((await client.get(fake.workspacePath)).status, 200);
   assert.deepEqual(proxy.tunnels, [target]);
   assert.equal(fake.requests.length, 1);
 
   const bypass = createDispatcher({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' });
   t.after(() => bypass.close());
-  const direct = new ArmClient({ baseUrl: fake.url, credential: fake.credential(), dispatcher: bypass, clock });
+  const direct = new ArmClient({
+    baseUrl: fake.url,
+    credential: fake.credential(),
+    dispatcher: bypass,
+    clock,
+  });
   assert.equal((await direct.get(fake.workspacePath)).status, 200);
 
   const plain = createDispatcher({});
   t.after(() => plain.close());
-  const noProxy = new ArmClient({ baseUrl: fake.url, credential: fake.credential(), dispatcher: plain, clock });
+  const noProxy = new ArmClient({
+    baseUrl: fake.url,
+    credential: fake.credential(),
+    dispatcher: plain,
+    clock,
+  });
   assert.equal((await noProxy.get(fake.workspacePath)).status, 200);
 
   assert.deepEqual(proxy.tunnels, [target], 'only the first client used the proxy');

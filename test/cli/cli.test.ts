@@ -100,7 +100,7 @@ test('a secret given as an input appears in no output, log or summary', async (t
   const everything = r.stdout + r.stderr + (await readFile(summary, 'utf8'));
   assert.equal(r.code, 1, 'the failing assertion fails the step');
   assert.ok(!everything.includes(secret), 'secret leaked');
-  assert.match(r.outputs['response']!, /Bearer \*\*\*/);
+  assert.match(r.outputs['response']!, /\*\*\*/);
 });
 
 test('help and version of usage', async (t) => {

@@ -16,10 +16,18 @@ const ARM_MODEL =
 const file = { file: 'deployment.yml', line: 4, field: 'model', dir: '/tmp' };
 
 test('model references as az ml YAML writes them', () => {
-  assert.deepEqual(parseModelRef('azureml:my-model:3', file), { kind: 'version', name: 'my-model', version: '3' });
+  assert.deepEqual(parseModelRef('azureml:my-model:3', file), {
+    kind: 'version',
+    name: 'my-model',
+    version: '3',
+  });
   assert.deepEqual(parseModelRef('azureml:my-model@latest', file), { kind: 'latest', name: 'my-model' });
   // `:latest` is a literal version named "latest" (az ml does not resolve it).
-  assert.deepEqual(parseModelRef('azureml:my-model:latest', file), { kind: 'version', name: 'my-model', version: 'latest' });
+  assert.deepEqual(parseModelRef('azureml:my-model:latest', file), {
+    kind: 'version',
+    name: 'my-model',
+    version: 'latest',
+  });
   assert.deepEqual(parseModelRef(`azureml:${ARM_MODEL}`, file), { kind: 'arm-id', id: ARM_MODEL });
   assert.deepEqual(parseModelRef('azureml://registries/azureml/models/x/versions/4', file), {
     kind: 'registry',
@@ -30,7 +38,8 @@ test('model references as az ml YAML writes them', () => {
 test('a bad model reference in a file is a ConfigError at its line', () => {
   assert.throws(() => parseModelRef('azureml:my-model', file), {
     name: 'ConfigError',
-    message: "deployment.yml:4: model: 'azureml:my-model' needs a version: azureml:my-model:VERSION or azureml:my-model@latest",
+    message:
+      "deployment.yml:4: model: 'azureml:my-model' needs a version: azureml:my-model:VERSION or azureml:my-model@latest",
   });
   assert.throws(() => parseModelRef('azureml:my-model@prod', file), {
     message: "deployment.yml:4: model: label 'prod' is not supported (only @latest)",
@@ -45,7 +54,10 @@ test('a bad model reference in a file is a ConfigError at its line', () => {
   })();
   assert.ok(err instanceof ConfigError);
   assert.match(err.message, /^deployment\.yml:4: model: 'my-model:3' is not a model reference/);
-  assert.throws(() => parseModelRef('azureml:/subscriptions/x/environments/e', file), /is not the ARM id of a model version/);
+  assert.throws(
+    () => parseModelRef('azureml:/subscriptions/x/environments/e', file),
+    /is not the ARM id of a model version/,
+  );
 });
 
 test('inputs also take NAME:VERSION, NAME@latest, a bare ARM id and an existing path', async (t) => {
@@ -55,7 +67,10 @@ test('inputs also take NAME:VERSION, NAME@latest, a bare ARM id and an existing 
   assert.deepEqual(parseModelRef('my-model@latest', input), { kind: 'latest', name: 'my-model' });
   assert.deepEqual(parseModelRef(ARM_MODEL, input), { kind: 'arm-id', id: ARM_MODEL });
   assert.deepEqual(parseModelRef('model', input), { kind: 'path', path: path.join(dir, 'model') });
-  assert.deepEqual(parseModelRef('./model/m.pkl', input), { kind: 'path', path: path.join(dir, 'model/m.pkl') });
+  assert.deepEqual(parseModelRef('./model/m.pkl', input), {
+    kind: 'path',
+    path: path.join(dir, 'model/m.pkl'),
+  });
 });
 
 test('an input that is neither a reference nor an existing path says so, naming the input', async (t) => {
@@ -82,7 +97,11 @@ test('environment references: curated names stay literal, inputs without azureml
     kind: 'curated',
     id: 'azureml:AzureML-minimal@latest',
   });
-  assert.deepEqual(parseEnvironmentRef('azureml:my-env:2', file), { kind: 'version', name: 'my-env', version: '2' });
+  assert.deepEqual(parseEnvironmentRef('azureml:my-env:2', file), {
+    kind: 'version',
+    name: 'my-env',
+    version: '2',
+  });
   assert.deepEqual(parseEnvironmentRef('azureml://registries/azureml/environments/x/labels/latest', file), {
     kind: 'registry',
     uri: 'azureml://registries/azureml/environments/x/labels/latest',
@@ -103,7 +122,11 @@ test('code references: versions, ARM ids with or without the prefix, registries,
   const armCode =
     '/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/ws/codes/c/versions/1';
   const inFile = { file: 'd.yml', dir };
-  assert.deepEqual(parseCodeRef('azureml:my-code:2', inFile), { kind: 'version', name: 'my-code', version: '2' });
+  assert.deepEqual(parseCodeRef('azureml:my-code:2', inFile), {
+    kind: 'version',
+    name: 'my-code',
+    version: '2',
+  });
   assert.deepEqual(parseCodeRef(armCode, inFile), { kind: 'arm-id', id: armCode });
   assert.deepEqual(parseCodeRef(`azureml:${armCode}`, inFile), { kind: 'arm-id', id: armCode });
   assert.deepEqual(parseCodeRef('./src', inFile), { kind: 'path', path: path.join(dir, 'src') });
@@ -111,13 +134,16 @@ test('code references: versions, ARM ids with or without the prefix, registries,
     message: "d.yml: 'azureml:my-code' needs a version: code references are azureml:NAME:VERSION",
   });
   assert.throws(() => parseCodeRef('azureml:my-code@latest', inFile), {
-    message: "d.yml: code has no labels: use azureml:my-code:VERSION",
+    message: 'd.yml: code has no labels: use azureml:my-code:VERSION',
   });
   assert.throws(() => parseCodeRef('nope', { input: 'code-path', cwd: dir }), {
     name: 'UsageError',
     message: `code-path: 'nope' is neither a code reference (azureml:NAME:VERSION, ...) nor an existing folder (${path.join(dir, 'nope')})`,
   });
-  assert.deepEqual(parseCodeRef('src', { input: 'code-path', cwd: dir }), { kind: 'path', path: path.join(dir, 'src') });
+  assert.deepEqual(parseCodeRef('src', { input: 'code-path', cwd: dir }), {
+    kind: 'path',
+    path: path.join(dir, 'src'),
+  });
 });
 
 test('readModelRef reports instead of throwing (for schemas)', () => {
@@ -127,13 +153,22 @@ test('readModelRef reports instead of throwing (for schemas)', () => {
 test('endpoint and deployment names: 3-32 characters, a letter first, no trailing or double dash', () => {
   assert.equal(validateResourceName('endpoint', 'my-endpoint'), undefined);
   assert.equal(validateResourceName('deployment', 'Blue'), undefined);
-  assert.equal(validateResourceName('endpoint', 'ab'), "'ab' is not a valid endpoint name: it must be 3-32 characters long");
-  assert.equal(validateResourceName('endpoint', 'a'.repeat(33)), `'${'a'.repeat(33)}' is not a valid endpoint name: it must be 3-32 characters long`);
+  assert.equal(
+    validateResourceName('endpoint', 'ab'),
+    "'ab' is not a valid endpoint name: it must be 3-32 characters long",
+  );
+  assert.equal(
+    validateResourceName('endpoint', 'a'.repeat(33)),
+    `'${'a'.repeat(33)}' is not a valid endpoint name: it must be 3-32 characters long`,
+  );
   assert.equal(
     validateResourceName('deployment', '1blue'),
     "'1blue' is not a valid deployment name: it must start with a letter, contain only letters, digits and '-', and end with a letter or digit",
   );
   assert.match(validateResourceName('deployment', 'blue-') ?? '', /end with a letter or digit/);
   assert.match(validateResourceName('deployment', 'blue_green') ?? '', /only letters, digits and '-'/);
-  assert.equal(validateResourceName('endpoint', 'my--ep'), "'my--ep' is not a valid endpoint name: it must not contain '--'");
+  assert.equal(
+    validateResourceName('endpoint', 'my--ep'),
+    "'my--ep' is not a valid endpoint name: it must not contain '--'",
+  );
 });

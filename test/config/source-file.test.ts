@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parseSourceText, readSourceFile } from '../../src/config/source-file.ts';
-import { configErrorOf, tempTree } from './helpers.ts';
+import { loadV1DeploymentConfig } from '../../src/config/v1-deployment.ts';
+import { loadV2Deployment } from '../../src/config/v2-deployment.ts';
+import { loadV2Endpoint } from '../../src/config/v2-endpoint.ts';
+import { configErrorOf, FIXTURES, tempTree } from './helpers.ts';
 
 test('scalars follow PyYAML (YAML 1.1) as az ml reads them, and str() gives what the REST body carries', () => {
   // The table of azureml-yaml §1.1: YAML scalar → the string az ml sends in a string map.
@@ -29,7 +32,8 @@ test('scalars follow PyYAML (YAML 1.1) as az ml reads them, and str() gives what
     ['y', 'y', 'y'],
     ['n', 'n', 'n'],
     ['1.0', 1, '1.0'],
-    ['12345678901234567890', 12345678901234567890, '12345678901234567890'],
+    // A big int keeps its exact digits in str(), though the JS value is rounded.
+    ['12345678901234567890', Number('12345678901234567890'), '12345678901234567890'],
     ["'on'", 'on', 'on'],
   ];
   const text = rows.map(([scalar], i) => `k${i}: ${scalar}`).join('\n');
@@ -47,7 +51,16 @@ test('a key written n or y stays a string key', () => {
 
 test('positions: map entries point at their key, list items at the item, absent fields at the nearest ancestor', () => {
   const source = parseSourceText(
-    ['name: blue', 'request_settings:', '  request_timeout_ms: 90', 'traffic:', '  blue: 90', 'items:', '  - a', '  - b: 1'].join('\n'),
+    [
+      'name: blue',
+      'request_settings:',
+      '  request_timeout_ms: 90',
+      'traffic:',
+      '  blue: 90',
+      'items:',
+      '  - a',
+      '  - b: 1',
+    ].join('\n'),
     'd.yml',
   );
   assert.deepEqual(source.positionOf(['request_settings', 'request_timeout_ms']), { line: 3, column: 3 });
@@ -59,14 +72,22 @@ test('positions: map entries point at their key, list items at the item, absent 
 });
 
 test('JSON is read by the same parser, tabs and all, with positions', () => {
-  const source = parseSourceText('{\n\t"computeType": "ACI",\n\t"containerResourceRequirements": {\n\t\t"cpu": 0.5\n\t}\n}\n', 'dc.json');
+  const source = parseSourceText(
+    '{\n\t"computeType": "ACI",\n\t"containerResourceRequirements": {\n\t\t"cpu": 0.5\n\t}\n}\n',
+    'dc.json',
+  );
   assert.deepEqual(source.value, { computeType: 'ACI', containerResourceRequirements: { cpu: 0.5 } });
   assert.equal(source.positionOf(['containerResourceRequirements', 'cpu']).line, 4);
 });
 
 test('a syntax error names the file, the line and the parser reason', () => {
-  const err = configErrorOf(() => parseSourceText('name: blue\nmodel:\n  path: x\n bad: 1\n', 'deployment.yml'));
-  assert.equal(err.message, 'deployment.yml:4: syntax error: All mapping items must start at the same column');
+  const err = configErrorOf(() =>
+    parseSourceText('name: blue\nmodel:\n  path: x\n bad: 1\n', 'deployment.yml'),
+  );
+  assert.equal(
+    err.message,
+    'deployment.yml:4: syntax error: All mapping items must start at the same column',
+  );
   assert.equal(err.line, 4);
 });
 
@@ -92,15 +113,28 @@ test('an empty file, a comment-only file and a file with only --- are "file is e
   }
 });
 
+test('a mapping or list used as a key is an error, as in PyYAML', () => {
+  assert.equal(
+    configErrorOf(() => parseSourceText('name: x\n? [a, b]\n: 1\n', 'k.yml')).message,
+    'k.yml:2: a key cannot be a mapping or a list',
+  );
+  assert.equal(configErrorOf(() => parseSourceText('{ {a: 1}: 2 }', 'k.json')).message, 'k.json:1: a key cannot be a mapping or a list');
+});
+
 test('several YAML documents in one file are an error', () => {
-  assert.match(configErrorOf(() => parseSourceText('a: 1\n---\nb: 2\n', 'x.yml')).message, /^x\.yml:2: syntax error: /);
+  assert.match(
+    configErrorOf(() => parseSourceText('a: 1\n---\nb: 2\n', 'x.yml')).message,
+    /^x\.yml:2: syntax error: /,
+  );
 });
 
 test('an alias bomb stops with a ConfigError instead of expanding', () => {
   const lines = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
   for (let i = 0; i < 8; i++) {
     const prev = String.fromCharCode(97 + i);
-    lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${prev}`).join(', ')}]`);
+    lines.push(
+      `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${prev}`).join(', ')}]`,
+    );
   }
   const err = configErrorOf(() => parseSourceText(lines.join('\n'), 'bomb.yml'));
   assert.match(err.message, /^bomb\.yml:1: cannot load: /);
@@ -117,4 +151,34 @@ test('a missing file and a folder are ConfigErrors naming the file', async (t) =
 
 test('a UTF-8 BOM is ignored', () => {
   assert.deepEqual(parseSourceText('\uFEFFname: blue\n', 'b.yml').value, { name: 'blue' });
+});
+
+test('the broken fixtures fail with their line and reason', () => {
+  const broken = (name: string) => path.join(FIXTURES, 'broken', name);
+  const cases: [() => unknown, string, string][] = [
+    [
+      () => loadV2Deployment(broken('bad-indent-deployment.yml')),
+      'bad-indent-deployment.yml',
+      ':6: syntax error: All mapping items must start at the same column',
+    ],
+    [
+      () => loadV2Endpoint(broken('duplicate-key-endpoint.yml')),
+      'duplicate-key-endpoint.yml',
+      ":5: duplicate key 'auth_mode'",
+    ],
+    [() => loadV2Endpoint(broken('empty-endpoint.yml')), 'empty-endpoint.yml', ': file is empty'],
+    [
+      () => loadV2Deployment(broken('tab-indent-deployment.yml')),
+      'tab-indent-deployment.yml',
+      ':3: syntax error: Tabs are not allowed as indentation',
+    ],
+    [
+      () => loadV2Deployment(broken('wrong-types-deployment.yml')),
+      'wrong-types-deployment.yml',
+      ':4: instance_count: expected a number',
+    ],
+  ];
+  for (const [load, name, rest] of cases) assert.equal(configErrorOf(load).message, `${broken(name)}${rest}`);
+  const json = configErrorOf(() => loadV1DeploymentConfig(broken('unterminated-deploymentconfig.json')));
+  assert.match(json.message, /unterminated-deploymentconfig\.json:\d+: syntax error: /);
 });

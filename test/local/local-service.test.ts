@@ -121,7 +121,7 @@ test('a run() exception answers HTTP 500 with the exception message', async (t) 
 test('a requested port that is in use is refused with an error naming the port, before anything starts', async (t) => {
   const localDir = await tempLocalDir(t);
   const modelDir = await registerModel(localDir, 'demo', '1', join(examples, 'demo/model'));
-  const blocker = createServer();
+  const blocker = createServer((socket) => socket.destroy());
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
   const address = blocker.address();
@@ -329,7 +329,8 @@ test('bad requests are refused before anything starts', async (t) => {
 test('an automatically chosen port taken before the host binds it is retried on another port', async (t) => {
   const localDir = await tempLocalDir(t);
   const modelDir = await registerModel(localDir, 'demo', '1', join(examples, 'demo/model'));
-  const blocker = createServer();
+  // Hangs up on whoever connects, so close() does not wait on the liveness probe's connection.
+  const blocker = createServer((socket) => socket.destroy());
   const blockerErrors: Error[] = [];
   blocker.on('error', (err) => blockerErrors.push(err));
   t.after(

@@ -86,7 +86,8 @@ export async function startAzurite(
 async function stop(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  // Azurite waits for idle keep-alive sockets before exiting; its data is a throwaway temp dir.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 500);
   await exited;
   clearTimeout(timer);
 }

@@ -306,10 +306,10 @@ export function onlineRoutes(
   });
 
   const putDeployment = (req: FakeRequest, epName: string, name: string): Reply => {
-    const ep = store.endpoints.get(epName.toLowerCase());
-    if (!ep) return endpointNotFound(epName);
     const problems = checkShape(req.body, onlineDeploymentBody);
     if (problems.length) return invalidContent(`online deployment ${epName}/${name}`, problems);
+    const ep = store.endpoints.get(epName.toLowerCase());
+    if (!ep) return endpointNotFound(epName);
     if (!NAME.test(name) || name.length < 3 || name.length > 32) {
       return armError(
         400,
@@ -375,8 +375,8 @@ export function onlineRoutes(
         !assetExists(ref)
       ) {
         return armError(
-          404,
-          'ResourceNotFound',
+          400,
+          'UserError',
           `properties.${field} refers to '${ref}', which does not exist in workspace '${ctx.workspace.workspaceName}'.`,
         );
       }
@@ -701,7 +701,7 @@ function defaultLogs(d: OnlineResource, container: string): string {
     'Initializing logger',
     'Starting gunicorn 22.0.0',
   ];
-  if (d.state === 'Failed' || d.op?.result === 'Failed') {
+  if (d.state === 'Failed') {
     lines.push(
       'Traceback (most recent call last):',
       '  File "/var/azureml-app/score.py", line 1, in init',

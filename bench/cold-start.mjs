@@ -32,7 +32,8 @@ for (let i = 0; i < runs; i++) {
   for (const [name, args] of Object.entries(subjects)) {
     const t0 = process.hrtime.bigint();
     spawnSync(process.execPath, args, { cwd, env, stdio: 'ignore' });
-    (results[name] ??= []).push(Number(process.hrtime.bigint() - t0) / 1e6);
+    results[name] ??= [];
+    results[name].push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
 }
 rmSync(cwd, { recursive: true, force: true });

@@ -43,11 +43,15 @@ async function bareHost() {
   const port = await freePort();
   const modelRoot = mkdtempSync(path.join(os.tmpdir(), 'amld-bench-model-'));
   const t0 = performance.now();
-  const child = spawn('python3', [path.join(root, 'src/local-host/host.py'), '--entry', 'score.py', '--port', String(port)], {
-    cwd: example,
-    env: { ...process.env, AZUREML_MODEL_DIR: path.join(example) },
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    'python3',
+    [path.join(root, 'src/local-host/host.py'), '--entry', 'score.py', '--port', String(port)],
+    {
+      cwd: example,
+      env: { ...process.env, AZUREML_MODEL_DIR: path.join(example) },
+      stdio: 'ignore',
+    },
+  );
   while (!(await live(port))) await new Promise((r) => setTimeout(r, 10));
   const ms = performance.now() - t0;
   child.kill('SIGKILL');
@@ -71,11 +75,14 @@ async function deployAction() {
   );
   const ms = performance.now() - t0;
   if (code !== 0) throw new Error(`deploy failed with exit code ${code}`);
-  await runCli(['delete-service', '--target=local', `--local-dir=${localDir}`, '--endpoint-name=azureml-deploy-demo'], {
-    streams: { stdout: quiet, stderr: quiet },
-    env: process.env,
-    cwd: example,
-  });
+  await runCli(
+    ['delete-service', '--target=local', `--local-dir=${localDir}`, '--endpoint-name=azureml-deploy-demo'],
+    {
+      streams: { stdout: quiet, stderr: quiet },
+      env: process.env,
+      cwd: example,
+    },
+  );
   rmSync(localDir, { recursive: true, force: true });
   return ms;
 }
@@ -90,4 +97,6 @@ const f = median(floor);
 const a = median(action);
 console.log(`local deploy on ${process.version}, median of ${runs} runs`);
 console.log(`bare host.py spawn -> live (floor)   ${f.toFixed(0).padStart(6)} ms`);
-console.log(`deploy-model -> Healthy               ${a.toFixed(0).padStart(6)} ms  ${(a / f).toFixed(2)}x floor  (goal < 2000 ms: ${a < 2000 ? 'met' : 'MISSED'})`);
+console.log(
+  `deploy-model -> Healthy               ${a.toFixed(0).padStart(6)} ms  ${(a / f).toFixed(2)}x floor  (goal < 2000 ms: ${a < 2000 ? 'met' : 'MISSED'})`,
+);

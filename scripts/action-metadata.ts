@@ -3,7 +3,7 @@
 
 import { stringify } from 'yaml';
 import { ACTIONS } from '../src/actions/registry.ts';
-import type { ActionDefinition } from '../src/actions/shared/action-definition.ts';
+import type { AnyAction } from '../src/actions/shared/action-definition.ts';
 import type { InputDefs, OutputDefs } from '../src/actions/shared/define-inputs.ts';
 
 export interface ActionYml {
@@ -12,7 +12,7 @@ export interface ActionYml {
   text: string;
 }
 
-export function renderActionYml(def: ActionDefinition<any, any>): ActionYml {
+export function renderActionYml(def: AnyAction): ActionYml {
   const isRoot = def.name === 'pipeline';
   const inputs: Record<string, Record<string, unknown>> = {};
   for (const [name, d] of Object.entries(def.inputs as InputDefs)) {
@@ -23,7 +23,8 @@ export function renderActionYml(def: ActionDefinition<any, any>): ActionYml {
     };
   }
   const outputs: Record<string, Record<string, unknown>> = {};
-  for (const [name, d] of Object.entries(def.outputs as OutputDefs)) outputs[name] = { description: d.description };
+  for (const [name, d] of Object.entries(def.outputs as OutputDefs))
+    outputs[name] = { description: d.description };
   const distPrefix = isRoot ? 'dist' : '../dist';
   const doc = {
     name: `Azure ML: ${def.title}`,
@@ -38,7 +39,8 @@ export function renderActionYml(def: ActionDefinition<any, any>): ActionYml {
       ...(def.post ? { post: `${distPrefix}/${def.name}/index.js`, 'post-if': 'cancelled()' } : {}),
     },
   };
-  const header = '# Generated from the action definition in src/actions by `npm run build`; edit the code, not this file.\n';
+  const header =
+    '# Generated from the action definition in src/actions by `npm run build`; edit the code, not this file.\n';
   return {
     file: isRoot ? 'action.yml' : `${def.name}/action.yml`,
     text: header + stringify(doc, { lineWidth: 0 }),
@@ -53,13 +55,15 @@ const START = '<!-- generated:inputs-outputs:start -->';
 const END = '<!-- generated:inputs-outputs:end -->';
 
 /** The inputs and outputs tables of an action's README, from its definition. */
-export function renderInputsOutputs(def: ActionDefinition<any, any>): string {
+export function renderInputsOutputs(def: AnyAction): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const rows = Object.entries(def.inputs as InputDefs).map(
     ([name, d]) =>
       `| \`${name}\` | ${d.required ? 'yes' : ''} | ${d.default !== undefined ? `\`${d.default}\`` : ''} | ${cell(d.description)} |`,
   );
-  const outs = Object.entries(def.outputs as OutputDefs).map(([name, d]) => `| \`${name}\` | ${cell(d.description)} |`);
+  const outs = Object.entries(def.outputs as OutputDefs).map(
+    ([name, d]) => `| \`${name}\` | ${cell(d.description)} |`,
+  );
   return [
     START,
     '',
@@ -80,13 +84,13 @@ export function renderInputsOutputs(def: ActionDefinition<any, any>): string {
 }
 
 /** Replaces the generated block of a README (between the markers); the README must contain them. */
-export function updateReadme(text: string, def: ActionDefinition<any, any>, file: string): string {
+export function updateReadme(text: string, def: AnyAction, file: string): string {
   const a = text.indexOf(START);
   const b = text.indexOf(END);
   if (a < 0 || b < a) throw new Error(`${file} lacks the ${START} … ${END} markers`);
   return text.slice(0, a) + renderInputsOutputs(def) + text.slice(b + END.length);
 }
 
-export function readmeFile(def: ActionDefinition<any, any>): string {
+export function readmeFile(def: AnyAction): string {
   return def.name === 'pipeline' ? 'docs/pipeline.md' : `${def.name}/README.md`;
 }

@@ -34,7 +34,9 @@ await build({
   charset: 'utf8',
   logLevel: 'warning',
   // Bundled CommonJS dependencies call require(); ESM output has none without this.
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
 });
 await mkdir(path.join(root, 'dist/local-host'), { recursive: true });
 await copyFile(path.join(root, 'src/local-host/host.py'), path.join(root, 'dist/local-host/host.py'));
@@ -49,4 +51,6 @@ for (const def of Object.values(ACTIONS)) {
   const updated = updateReadme(text, def, readmeFile(def));
   if (updated !== text) await writeFile(file, updated);
 }
-console.log(`built ${Object.keys(entries).length} bundles into dist/ and regenerated action.yml files and README input tables`);
+console.log(
+  `built ${Object.keys(entries).length} bundles into dist/ and regenerated action.yml files and README input tables`,
+);

@@ -5,7 +5,15 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
-const ICONS = ['cloud', 'upload-cloud', 'download-cloud', 'trash-2', 'check-circle', 'package', 'zap'] as const;
+const ICONS = [
+  'cloud',
+  'upload-cloud',
+  'download-cloud',
+  'trash-2',
+  'check-circle',
+  'package',
+  'zap',
+] as const;
 const COLORS = ['white', 'black', 'yellow', 'blue', 'green', 'orange', 'red', 'purple', 'gray-dark'] as const;
 
 const inputSchema = z
@@ -22,9 +30,14 @@ export const actionYmlSchema = z
     name: z.string().min(1),
     description: z.string().min(1),
     author: z.string().optional(),
-    branding: z.object({ icon: z.enum(ICONS), color: z.enum(COLORS) }).strict().optional(),
+    branding: z
+      .object({ icon: z.enum(ICONS), color: z.enum(COLORS) })
+      .strict()
+      .optional(),
     inputs: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), inputSchema).optional(),
-    outputs: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.object({ description: z.string().min(1) }).strict()).optional(),
+    outputs: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/), z.object({ description: z.string().min(1) }).strict())
+      .optional(),
     runs: z
       .object({
         using: z.literal('node24'),

@@ -25,7 +25,9 @@ export const systemClock: Clock = {
 };
 
 /** A clock whose sleep advances virtual time instantly; for retry and wait tests. */
-export function fakeClock(start = Date.UTC(2026, 0, 1)): Clock & { advance(ms: number): void; slept: number[] } {
+export function fakeClock(
+  start = Date.UTC(2026, 0, 1),
+): Clock & { advance(ms: number): void; slept: number[] } {
   let t = start;
   const slept: number[] = [];
   return {

@@ -6,9 +6,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { ACTIONS } from '../src/actions/registry.ts';
 import { renderAllActionYml } from '../scripts/action-metadata.ts';
 import { checkActionYml } from '../scripts/check-action-yml.ts';
+import { ACTIONS } from '../src/actions/registry.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -27,10 +27,15 @@ test('there is an action.yml for each action and no other', async () => {
     const files = await readdir(path.join(root, e.name));
     if (files.includes('action.yml')) withActionYml.push(e.name);
   }
-  assert.deepEqual(withActionYml.sort(), Object.keys(ACTIONS).filter((n) => n !== 'pipeline').sort());
+  assert.deepEqual(
+    withActionYml.sort(),
+    Object.keys(ACTIONS)
+      .filter((n) => n !== 'pipeline')
+      .sort(),
+  );
 });
 
-test('inputs, defaults and outputs in action.yml are exactly the definitions\'', async () => {
+test("inputs, defaults and outputs in action.yml are exactly the definitions'", async () => {
   for (const def of Object.values(ACTIONS)) {
     const file = def.name === 'pipeline' ? 'action.yml' : `${def.name}/action.yml`;
     const doc = parse(await readFile(path.join(root, file), 'utf8'));
@@ -61,8 +66,14 @@ test('the schema check rejects unknown keys and a wrong runtime', async (t) => {
     'name: x\ndescription: y\ninputs:\n  a:\n    description: z\n    requird: true\nruns:\n  using: node16\n  main: index.js\n',
   );
   const problems = await checkActionYml(bad);
-  assert.ok(problems.some((p) => /inputs\.a/.test(p)), problems.join('\n'));
-  assert.ok(problems.some((p) => /runs\.using/.test(p)), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => /inputs\.a/.test(p)),
+    problems.join('\n'),
+  );
+  assert.ok(
+    problems.some((p) => /runs\.using/.test(p)),
+    problems.join('\n'),
+  );
 });
 
 test('each action README carries the current inputs and outputs tables', async () => {

@@ -4,10 +4,10 @@ import { deleteServiceAction } from './delete-service/main.ts';
 import { deployModelAction } from './deploy-model/main.ts';
 import { pipelineAction } from './pipeline/main.ts';
 import { registerModelAction } from './register-model/main.ts';
-import type { ActionDefinition } from './shared/action-definition.ts';
+import type { AnyAction } from './shared/action-definition.ts';
 import { smokeTestAction } from './smoke-test-service/main.ts';
 
-export const ACTIONS: Record<string, ActionDefinition<any, any>> = {
+export const ACTIONS: Record<string, AnyAction> = {
   'register-model': registerModelAction,
   'deploy-model': deployModelAction,
   'smoke-test-service': smokeTestAction,

@@ -2,10 +2,10 @@
 
 import { spawn } from 'node:child_process';
 import { systemClock } from '../clock.ts';
+import { runnerIO } from './runner-io.ts';
 import type { ActionDefinition } from './shared/action-definition.ts';
 import type { InputDefs, OutputDefs } from './shared/define-inputs.ts';
 import { runAction } from './shared/run-action.ts';
-import { runnerIO } from './runner-io.ts';
 
 export async function runOnRunner<D extends InputDefs, O extends OutputDefs>(def: ActionDefinition<D, O>) {
   const abort = new AbortController();

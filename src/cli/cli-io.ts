@@ -33,7 +33,8 @@ export function createCliIO(opts: {
   let exitCode: 0 | 1 | 2 = 0;
   let depth = 0;
   const summaryTarget = opts.summaryFile ?? opts.env['GITHUB_STEP_SUMMARY'];
-  const debugOn = opts.debug ?? (opts.env['RUNNER_DEBUG'] === '1' || opts.env['ACTIONS_STEP_DEBUG'] === 'true');
+  const debugOn =
+    opts.debug ?? (opts.env['RUNNER_DEBUG'] === '1' || opts.env['ACTIONS_STEP_DEBUG'] === 'true');
 
   const line = (text: string) => {
     const indent = '  '.repeat(depth);

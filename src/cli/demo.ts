@@ -47,7 +47,11 @@ export async function runDemo(args: readonly string[], deps: CliDeps): Promise<0
     'ready-timeout-seconds': '20',
     'delete-after': keep ? 'false' : 'true',
   };
-  const io = createCliIO({ read: (n) => inputs[n], streams: deps.streams, env: { ...deps.env, GITHUB_STEP_SUMMARY: '' } });
+  const io = createCliIO({
+    read: (n) => inputs[n],
+    streams: deps.streams,
+    env: { ...deps.env, GITHUB_STEP_SUMMARY: '' },
+  });
   const started = clock.now();
   deps.streams.stderr.write(`azureml-deploy demo: ${example} on the local target (state in ${localDir})\n`);
   try {
@@ -60,7 +64,8 @@ export async function runDemo(args: readonly string[], deps: CliDeps): Promise<0
     });
     await io.flush();
     const status = (action: string) => result.report.sections.find((s) => s.action === action)?.status;
-    const mark = (s: SectionStatus | undefined) => (s === 'succeeded' || s === 'unchanged' ? '✓' : s ? '✗' : '·');
+    const mark = (s: SectionStatus | undefined) =>
+      s === 'succeeded' || s === 'unchanged' ? '✓' : s ? '✗' : '·';
     const deploy = status('deploy-model');
     const steps = [
       `register ${mark(status('register-model'))}`,
@@ -71,7 +76,8 @@ export async function runDemo(args: readonly string[], deps: CliDeps): Promise<0
     ];
     const seconds = ((clock.now() - started) / 1000).toFixed(1);
     deps.streams.stdout.write(`\n${steps.join(' → ')}  (${seconds} s)\n`);
-    if (keep) deps.streams.stdout.write(`still running: ${result.outputs['scoring-uri']} (state in ${localDir})\n`);
+    if (keep)
+      deps.streams.stdout.write(`still running: ${result.outputs['scoring-uri']} (state in ${localDir})\n`);
     return result.exitCode;
   } finally {
     if (!keep) await rm(localDir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import { runCli } from './main.ts';
 
 const abort = new AbortController();
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => abort.abort(new Error(`received ${sig}`)));
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => abort.abort(new Error(`received ${sig}`)));
 process.exitCode = await runCli(process.argv.slice(2), {
   streams: { stdout: process.stdout, stderr: process.stderr },
   env: process.env,

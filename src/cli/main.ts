@@ -1,12 +1,12 @@
 // `node dist/cli/index.js <action> [--input value ...]`: the same actions outside GitHub (ACTIONS.md).
 
 import { spawn } from 'node:child_process';
-import { systemClock, type Clock } from '../clock.ts';
 import { ACTIONS } from '../actions/registry.ts';
 import type { SpawnFn } from '../actions/shared/action-definition.ts';
 import { runAction } from '../actions/shared/run-action.ts';
+import { type Clock, systemClock } from '../clock.ts';
 import { errorMessage, UsageError } from '../errors.ts';
-import { createCliIO, type CliStreams } from './cli-io.ts';
+import { type CliStreams, createCliIO } from './cli-io.ts';
 import { runDemo } from './demo.ts';
 import { inputFromEnv, parseArgs } from './parse-args.ts';
 

@@ -1,8 +1,8 @@
 // The CLI's flag grammar (ACTIONS.md): `--name value`, `--name=value`, bare `--flag` for booleans.
 
-import { UsageError } from '../errors.ts';
 import type { InputDefs } from '../actions/shared/define-inputs.ts';
 import { isBooleanSchema } from '../actions/shared/input-types.ts';
+import { UsageError } from '../errors.ts';
 
 export interface ParsedArgs {
   inputs: Map<string, string>;

@@ -62,8 +62,13 @@ function toPythonBool(v: unknown): unknown {
   return v;
 }
 
-export const pyInt = z.preprocess(toPythonInt, z.number().int());
 export const nonNegativeInt = z.preprocess(toPythonInt, z.number().int().min(0));
+
+/** marshmallow Integer in a range, e.g. a percentage. */
+export function intInRange(min: number, max?: number) {
+  const n = z.number().int().min(min);
+  return z.preprocess(toPythonInt, max === undefined ? n : n.max(max));
+}
 export const pyBool = z.preprocess(toPythonBool, z.boolean());
 
 /** azure-ai-ml's camel_to_snake: AMLToken, amlToken, AML_TOKEN → aml_token. */
@@ -117,14 +122,7 @@ export function stringMap(ctx: LoadContext, nulls: 'error' | 'empty' = 'empty') 
           });
           continue;
         }
-        const { line } = ctx.source.positionOf([...at, key]);
-        ctx.notes.push({
-          level: 'warning',
-          message: `${formatFieldPath([...at, key])} has no value; an empty string is used`,
-          file: ctx.source.file,
-          line,
-          field: formatFieldPath([...at, key]),
-        });
+        addNote(ctx, 'warning', [...at, key], 'has no value; an empty string is used');
         out[key] = '';
         continue;
       }
@@ -180,12 +178,6 @@ export function compact<T extends object>(obj: T): T {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** marshmallow Integer in a range, e.g. a percentage. */
-export function intInRange(min: number, max?: number) {
-  const n = z.number().int().min(min);
-  return z.preprocess(toPythonInt, max === undefined ? n : n.max(max));
-}
-
 /**
  * Runs a schema on a value from inside a transform and reports its issues at the right paths (`at`: where
  * the value sits relative to the transform's own value). Used where a field is either a reference string
@@ -202,7 +194,7 @@ export function parseNested<T>(
   for (const issue of result.error.issues) {
     const issuePath = [...at, ...issue.path];
     // zod fills in the transform's own input when an issue has none; a missing key must stay "missing".
-    if (issue.code === 'invalid_type' && issue.input === undefined) {
+    if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && issue.input === undefined) {
       zctx.addIssue({ code: 'custom', path: issuePath, message: 'is required' });
     } else {
       zctx.addIssue({ ...issue, path: issuePath } as z.core.$ZodRawIssue);

@@ -2,9 +2,9 @@
 // `azureml:name@latest`, `azureml:/subscriptions/...`, `azureml://registries/...`) and as action inputs
 // write them (also `name:version`, `name@latest`, or a local path), plus endpoint/deployment name rules.
 
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, UsageError } from '../errors.ts';
+import { isUri, pathKind } from './local-paths.ts';
 import type { CodeRef, EnvironmentRef, ModelRef } from './spec.ts';
 
 /** Where a reference was written: an action input, or a field of a config file. */
@@ -39,20 +39,6 @@ function registryPattern(segment: AssetSegment): RegExp {
   return new RegExp(
     `^azureml://registries/[^/\\s]+/${segment}/[^/\\s]+/(?:versions/[^/\\s]+|labels/latest)$`,
   );
-}
-
-/** `scheme://...` (a remote location rather than a local path). */
-export function isUri(text: string): boolean {
-  return /^[A-Za-z][A-Za-z0-9+.-]+:\/\//.test(text);
-}
-
-function existing(p: string): 'file' | 'folder' | undefined {
-  try {
-    const stat = statSync(p);
-    return stat.isDirectory() ? 'folder' : 'file';
-  } catch {
-    return undefined;
-  }
 }
 
 type Prefixed =
@@ -108,7 +94,7 @@ export function readModelRef(text: string, mode: RefMode, baseDir: string): RefR
   }
   if (armIdPattern('models').test(value)) return ok({ kind: 'arm-id', id: value });
   const local = path.resolve(baseDir, value);
-  if (existing(local)) return ok({ kind: 'path', path: local });
+  if (pathKind(local)) return ok({ kind: 'path', path: local });
   return fail(
     `'${value}' is neither a model reference (NAME:VERSION, NAME@latest, azureml:...) nor an existing file or folder (${local})`,
   );
@@ -162,7 +148,7 @@ export function readCodeRef(text: string, mode: RefMode, baseDir: string): RefRe
   if (armIdPattern('codes').test(value)) return ok({ kind: 'arm-id', id: value });
   if (isUri(value)) return fail(`'${value}' is not a code reference or a local folder`);
   const local = path.resolve(baseDir, value);
-  if (mode === 'input' && existing(local) !== 'folder') {
+  if (mode === 'input' && pathKind(local) !== 'folder') {
     return fail(
       `'${value}' is neither a code reference (azureml:NAME:VERSION, ...) nor an existing folder (${local})`,
     );

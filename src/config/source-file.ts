@@ -4,7 +4,18 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+} from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { pythonStr, pyyamlTags } from './pyyaml-scalars.ts';
 

@@ -3,7 +3,6 @@
 // Kubernetes online with every v1 default that v2 would change written explicitly, local → local target.
 // v1's own validation (§3.2) is repeated; its known misspellings (§3.3) are accepted with a warning.
 
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ACI_INSTANCE_TYPES, aciInstanceType } from './aci-instance-type.ts';
@@ -17,6 +16,7 @@ import {
   mappingOf,
   noteUnknownKeys,
 } from './known-keys.ts';
+import { pathKind } from './local-paths.ts';
 import { parseWithSchema } from './schema-issues.ts';
 import { readSourceFile, type SourceFile } from './source-file.ts';
 import type {
@@ -138,14 +138,6 @@ function keysFor(type: V1ComputeType): KnownKeys {
   }
   for (const [written, meant] of Object.entries(MISSPELLED)) rules[written] = misspelled(meant);
   return rules;
-}
-
-function kindOf(p: string): 'file' | 'folder' | undefined {
-  try {
-    return statSync(p).isDirectory() ? 'folder' : 'file';
-  } catch {
-    return undefined;
-  }
 }
 
 const computeTypeSchema = z.object({
@@ -329,7 +321,7 @@ function translateAci(t: Translation, c: Fields, source: SourceFile): V1Deployme
       t.issue(['sslEnabled'], `true needs sslCertificate, sslKey and cname (missing: ${missing.join(', ')})`);
     for (const key of ['sslCertificate', 'sslKey'] as const) {
       const file = c[key];
-      if (typeof file === 'string' && file && kindOf(path.resolve(source.dir, file)) !== 'file') {
+      if (typeof file === 'string' && file && pathKind(path.resolve(source.dir, file)) !== 'file') {
         t.issue([key], `file not found: ${source.displayPath(file)}`);
       }
     }

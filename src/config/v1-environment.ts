@@ -2,7 +2,6 @@
 // an embedded `environment` object (2020+), a string naming a registered environment (MLOpsPython), or
 // the 2019 flat keys (runtime, condaFile, baseImage, enableGpu, cudaVersion).
 
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -14,7 +13,8 @@ import {
   withPythonStrings,
 } from './field-schemas.ts';
 import { type KnownKeys, knownKeys, mappingOf, silent } from './known-keys.ts';
-import { isUri, readEnvironmentRef } from './references.ts';
+import { isUri, pathKind } from './local-paths.ts';
+import { readEnvironmentRef } from './references.ts';
 import { readSourceFile } from './source-file.ts';
 import type { ConfigNote, EnvironmentRef, InlineEnvironment } from './spec.ts';
 
@@ -116,14 +116,6 @@ export interface V1EnvironmentResult {
 
 type Issue = (at: (string | number)[], message: string) => void;
 
-function kindOf(p: string): 'file' | 'folder' | undefined {
-  try {
-    return statSync(p).isDirectory() ? 'folder' : 'file';
-  } catch {
-    return undefined;
-  }
-}
-
 /** Python truthiness of a loaded value. */
 export function truthy(v: unknown): boolean {
   if (Array.isArray(v)) return v.length > 0;
@@ -157,7 +149,7 @@ export class V1EnvironmentTranslation {
   condaFile(at: (string | number)[], written: string): InlineEnvironment['condaFile'] | undefined {
     const absolute = path.resolve(this.paths.baseDir, written);
     const shown = path.isAbsolute(written) ? written : path.join(this.paths.shownBase, written);
-    if (kindOf(absolute) !== 'file') {
+    if (pathKind(absolute) !== 'file') {
       this.issue(at, `file not found: ${shown}`);
       return undefined;
     }

@@ -2,11 +2,11 @@
 // Both generations are read: the 2019 flat keys and the embedded `environment`, which exclude each other.
 // v1 resolved paths against the current directory; we resolve them against the config file's folder.
 
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isPlainObject, type LoadContext, parseNested, withPythonStrings } from './field-schemas.ts';
 import { ignored, type KnownKeys, knownKeys, mappingOf, noteUnknownKeys } from './known-keys.ts';
+import { pathKind } from './local-paths.ts';
 import { parseWithSchema } from './schema-issues.ts';
 import { readSourceFile, type SourceFile } from './source-file.ts';
 import type { CodeConfiguration, ConfigNote, EnvironmentRef } from './spec.ts';
@@ -36,14 +36,6 @@ export interface V1InferenceConfig {
   /** From the embedded environment's environmentVariables (v2 sets them on the deployment). */
   environmentVariables: Record<string, string>;
   description?: string;
-}
-
-function kindOf(p: string): 'file' | 'folder' | undefined {
-  try {
-    return statSync(p).isDirectory() ? 'folder' : 'file';
-  } catch {
-    return undefined;
-  }
 }
 
 const RELATIVE_HINT = "(v1 paths are resolved against the config file's folder)";
@@ -90,7 +82,7 @@ function inferenceSchema(ctx: LoadContext) {
         if (c.sourceDirectory) {
           codeDir = path.resolve(source.dir, c.sourceDirectory);
           shownCode = source.displayPath(c.sourceDirectory);
-          if (kindOf(codeDir) !== 'folder') {
+          if (pathKind(codeDir) !== 'folder') {
             issue(['sourceDirectory'], `folder not found: ${shownCode} ${RELATIVE_HINT}`);
             return z.NEVER;
           }
@@ -99,12 +91,12 @@ function inferenceSchema(ctx: LoadContext) {
           scoringScript = relative;
           if (relative.startsWith('..') || path.isAbsolute(relative))
             issue(['entryScript'], 'must be inside sourceDirectory');
-          else if (kindOf(script) !== 'file') {
+          else if (pathKind(script) !== 'file') {
             issue(['entryScript'], `file not found: ${path.join(shownCode, c.entryScript)} ${RELATIVE_HINT}`);
           }
         } else {
           const script = path.resolve(source.dir, c.entryScript);
-          if (kindOf(script) !== 'file') {
+          if (pathKind(script) !== 'file') {
             issue(['entryScript'], `file not found: ${source.displayPath(c.entryScript)} ${RELATIVE_HINT}`);
             return z.NEVER;
           }

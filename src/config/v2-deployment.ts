@@ -2,7 +2,6 @@
 // Kubernetes only when `type` is exactly `kubernetes`, as az ml decides; relative paths resolve against
 // the YAML file's folder; a local scoring script must exist under the code folder.
 
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -19,6 +18,7 @@ import {
   stringMap,
 } from './field-schemas.ts';
 import { ignored, type KnownKeys, knownKeys, mappingOf, noteUnknownKeys, silent } from './known-keys.ts';
+import { pathKind } from './local-paths.ts';
 import { readCodeRef, readEnvironmentRef, readModelRef, validateResourceName } from './references.ts';
 import { parseWithSchema } from './schema-issues.ts';
 import { readSourceFile, type SourceFile } from './source-file.ts';
@@ -77,14 +77,6 @@ const KUBERNETES_KEYS: KnownKeys = {
   ),
   private_network_connection: ignored('private_network_connection is not supported on Kubernetes; ignored'),
 };
-
-function kindOf(p: string): 'file' | 'folder' | undefined {
-  try {
-    return statSync(p).isDirectory() ? 'folder' : 'file';
-  } catch {
-    return undefined;
-  }
-}
 
 type Issue = (at: (string | number)[], message: string) => void;
 
@@ -242,7 +234,7 @@ function environmentSchema(ctx: LoadContext) {
       if (v.startsWith('file:')) {
         const relative = v.slice('file:'.length).trim();
         const shown = ctx.source.displayPath(relative);
-        if (!relative || kindOf(path.resolve(ctx.source.dir, relative)) !== 'file') {
+        if (!relative || pathKind(path.resolve(ctx.source.dir, relative)) !== 'file') {
           issue([], `file not found: ${shown}`);
           return z.NEVER;
         }
@@ -289,7 +281,7 @@ function codeConfigurationSchema(source: SourceFile) {
       }
       const code = result.ref;
       if (code.kind === 'path') {
-        const kind = kindOf(code.path);
+        const kind = pathKind(code.path);
         if (kind !== 'folder') {
           const shown = source.displayPath(c.code);
           issue(
@@ -301,7 +293,7 @@ function codeConfigurationSchema(source: SourceFile) {
           const relative = path.relative(code.path, script);
           if (relative.startsWith('..') || path.isAbsolute(relative)) {
             issue(['scoring_script'], 'must be inside the code folder');
-          } else if (kindOf(script) !== 'file') {
+          } else if (pathKind(script) !== 'file') {
             issue(
               ['scoring_script'],
               `file not found: ${source.displayPath(path.join(c.code, c.scoring_script))}`,

@@ -2,12 +2,11 @@
 // own YAML file (`environment: file:env.yml`, `az ml environment create --file`). The conda file is read
 // and parsed here, relative to the YAML file that names it.
 
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isPlainObject, type LoadContext, lowerEnum, stringMap, withPythonStrings } from './field-schemas.ts';
 import { ignored, type KnownKeys, knownKeys, mappingOf, noteUnknownKeys, silent } from './known-keys.ts';
-import { isUri } from './references.ts';
+import { isUri, pathKind } from './local-paths.ts';
 import { parseWithSchema } from './schema-issues.ts';
 import { readSourceFile, type SourceFile } from './source-file.ts';
 import type { ConfigNote, InlineEnvironment } from './spec.ts';
@@ -22,14 +21,6 @@ export const ENVIRONMENT_KEYS: KnownKeys = {
   creation_context: silent,
   latest_version: silent,
 };
-
-function kindOf(p: string): 'file' | 'folder' | undefined {
-  try {
-    return statSync(p).isDirectory() ? 'folder' : 'file';
-  } catch {
-    return undefined;
-  }
-}
 
 /** An inline environment mapping (the object must come straight from ctx.source). */
 export function inlineEnvironmentSchema(ctx: LoadContext) {
@@ -69,7 +60,7 @@ export function inlineEnvironmentSchema(ctx: LoadContext) {
         if (typeof env.conda_file === 'string') {
           const absolute = path.resolve(source.dir, env.conda_file);
           const shown = source.displayPath(env.conda_file);
-          if (kindOf(absolute) !== 'file') issue(['conda_file'], `file not found: ${shown}`);
+          if (pathKind(absolute) !== 'file') issue(['conda_file'], `file not found: ${shown}`);
           else {
             const conda = readSourceFile(shown);
             if (!isPlainObject(conda.value)) {
@@ -88,7 +79,7 @@ export function inlineEnvironmentSchema(ctx: LoadContext) {
           let buildPath = env.build.path;
           if (!isUri(buildPath)) {
             buildPath = path.resolve(source.dir, env.build.path);
-            if (kindOf(buildPath) !== 'folder')
+            if (pathKind(buildPath) !== 'folder')
               issue(['build', 'path'], `folder not found: ${source.displayPath(env.build.path)}`);
           }
           build = {

@@ -2,11 +2,11 @@
 // deployment. Versions go through Python's str() (`1.10` is "1.1"), the type through lower(), local
 // paths resolve against the YAML file's folder, URIs are kept.
 
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { type LoadContext, lowerEnum, stringMap, withPythonStrings } from './field-schemas.ts';
 import { ignored, type KnownKeys, knownKeys, noteUnknownKeys, silent } from './known-keys.ts';
+import { isUri, pathKind } from './local-paths.ts';
 import { parseWithSchema } from './schema-issues.ts';
 import { readSourceFile, type SourceFile } from './source-file.ts';
 import type { ConfigNote, ModelSpec, ModelType } from './spec.ts';
@@ -25,15 +25,7 @@ export const MODEL_KEYS: KnownKeys = {
 
 /** Remote model locations kept verbatim: `azureml://`, `https://`, `wasbs://`, `runs:/`, `models:/`. */
 export function isModelUri(text: string): boolean {
-  return /^[A-Za-z][A-Za-z0-9+.-]+:\/\//.test(text) || /^(?:runs|models):\//.test(text);
-}
-
-function kindOf(p: string): 'file' | 'folder' | undefined {
-  try {
-    return statSync(p).isDirectory() ? 'folder' : 'file';
-  } catch {
-    return undefined;
-  }
+  return isUri(text) || /^(?:runs|models):\//.test(text);
 }
 
 export interface ModelFields {
@@ -78,7 +70,7 @@ export function modelFieldsSchema(ctx: LoadContext, opts: { inline: boolean }) {
           }
         } else {
           modelPath = path.resolve(source.dir, m.path);
-          const kind = kindOf(modelPath);
+          const kind = pathKind(modelPath);
           if (!kind) {
             zctx.addIssue({
               code: 'custom',

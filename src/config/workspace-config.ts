@@ -1,10 +1,11 @@
 // Azure ML workspace config.json (`az ml folder attach`, the portal's "download config.json"):
 // subscription_id, resource_group, workspace_name. The camelCase spellings some tools write are accepted.
 
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { addNote, isPlainObject } from './field-schemas.ts';
+import { pathKind } from './local-paths.ts';
 import { parseWithSchema } from './schema-issues.ts';
 import { parseSourceText, readSourceFile, type SourceFile } from './source-file.ts';
 import type { ConfigNote, WorkspaceRef } from './spec.ts';
@@ -55,14 +56,6 @@ export function workspaceFromSource(source: SourceFile, notes: ConfigNote[] = []
   return parseWithSchema(schema, source);
 }
 
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** A config.json in a project root is only taken for a workspace config when it has workspace keys. */
 function looksLikeWorkspaceConfig(file: string): boolean {
   try {
@@ -76,7 +69,7 @@ function looksLikeWorkspaceConfig(file: string): boolean {
 /** `.azureml/config.json`, else a workspace `config.json` in cwd; undefined when there is neither. */
 export function findWorkspaceConfig(cwd: string): string | undefined {
   const dotAzureml = path.join(cwd, '.azureml', 'config.json');
-  if (isFile(dotAzureml)) return dotAzureml;
+  if (pathKind(dotAzureml) === 'file') return dotAzureml;
   const plain = path.join(cwd, 'config.json');
-  return isFile(plain) && looksLikeWorkspaceConfig(plain) ? plain : undefined;
+  return pathKind(plain) === 'file' && looksLikeWorkspaceConfig(plain) ? plain : undefined;
 }

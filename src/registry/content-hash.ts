@@ -26,7 +26,10 @@ export const HASH_PROPERTY = 'azureml-deploy.content_hash';
 const CHUNK = 4 * 1024 * 1024;
 
 /** Lists the files a path contributes, honouring `.amlignore`, else `.gitignore`, at a folder's root. */
-export async function listContent(root: string, label = root): Promise<{ files: ContentFile[]; kind: 'file' | 'folder' }> {
+export async function listContent(
+  root: string,
+  label = root,
+): Promise<{ files: ContentFile[]; kind: 'file' | 'folder' }> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(root);
@@ -54,7 +57,8 @@ export async function listContent(root: string, label = root): Promise<{ files: 
   };
   await walk(root, '');
   files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
-  if (files.length === 0) throw new ConfigError({ file: label, message: 'the model folder is empty (after ignore rules)' });
+  if (files.length === 0)
+    throw new ConfigError({ file: label, message: 'the model folder is empty (after ignore rules)' });
   return { kind: 'folder', files };
 }
 
@@ -80,7 +84,10 @@ export async function hashContent(root: string, label = root): Promise<ContentHa
     try {
       fh = await open(file.absPath, 'r');
     } catch (err) {
-      throw new ConfigError({ file: path.join(label, kind === 'folder' ? file.relPath : ''), message: describeFsError(err, 'file') });
+      throw new ConfigError({
+        file: path.join(label, kind === 'folder' ? file.relPath : ''),
+        message: describeFsError(err, 'file'),
+      });
     }
     try {
       let read = 0;
@@ -91,7 +98,8 @@ export async function hashContent(root: string, label = root): Promise<ContentHa
         read += bytesRead;
       }
       // A file that changed size while hashing would give a hash of content that never existed.
-      if (read !== file.size) throw new ConfigError({ file: file.absPath, message: 'changed while it was being read' });
+      if (read !== file.size)
+        throw new ConfigError({ file: file.absPath, message: 'changed while it was being read' });
       totalBytes += read;
     } finally {
       await fh.close();

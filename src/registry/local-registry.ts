@@ -71,7 +71,8 @@ export class LocalModelRegistry implements ModelRegistry {
     try {
       // Copy the hashed file list, not the folder, so ignored files stay out as they would on Azure.
       for (const file of content.files) {
-        const dest = content.kind === 'file' ? path.join(tmpDir, artifact) : path.join(tmpDir, artifact, file.relPath);
+        const dest =
+          content.kind === 'file' ? path.join(tmpDir, artifact) : path.join(tmpDir, artifact, file.relPath);
         await mkdir(path.dirname(dest), { recursive: true });
         await cp(file.absPath, dest, { dereference: true });
       }
@@ -94,7 +95,9 @@ export class LocalModelRegistry implements ModelRegistry {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOTEMPTY' || code === 'EEXIST') {
-          throw new ActionFailure(`model ${spec.name} version ${version} was created concurrently; run again`);
+          throw new ActionFailure(
+            `model ${spec.name} version ${version} was created concurrently; run again`,
+          );
         }
         throw err;
       }
@@ -137,7 +140,9 @@ export class LocalModelRegistry implements ModelRegistry {
     const metas: VersionMeta[] = [];
     for (const f of files.filter((x) => x.endsWith('.json'))) {
       try {
-        metas.push(JSON.parse(await readFile(path.join(this.root, name, '.versions', f), 'utf8')) as VersionMeta);
+        metas.push(
+          JSON.parse(await readFile(path.join(this.root, name, '.versions', f), 'utf8')) as VersionMeta,
+        );
       } catch {
         // a half-written metadata file from an interrupted run: that version does not exist
       }
@@ -163,9 +168,9 @@ export class LocalModelRegistry implements ModelRegistry {
 
 /** The latest is the most recently created (as Azure ML's `@latest`), ties broken by numeric version. */
 function latestOf(metas: VersionMeta[]): VersionMeta | undefined {
-  return [...metas].sort(
-    (a, b) => a.createdAt.localeCompare(b.createdAt) || compareVersions(a.version, b.version),
-  ).at(-1);
+  return [...metas]
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || compareVersions(a.version, b.version))
+    .at(-1);
 }
 
 /** Like Azure's nextVersion: one more than the highest integer version. */

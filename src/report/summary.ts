@@ -38,7 +38,14 @@ export function renderSection(section: ReportSection): string {
   if (section.error) {
     out.push(`**Error:** ${escapeMd(section.error.message)}`, '');
     if (section.error.logTail) {
-      out.push('<details open><summary>Log tail</summary>', '', fence(section.error.logTail), '', '</details>', '');
+      out.push(
+        '<details open><summary>Log tail</summary>',
+        '',
+        fence(section.error.logTail),
+        '',
+        '</details>',
+        '',
+      );
     }
     if (section.error.logFile) out.push(`Full log: ${code(section.error.logFile)}`, '');
   }

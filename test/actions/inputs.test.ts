@@ -24,7 +24,11 @@ const defs = {
 };
 
 function parse(raw: Record<string, string>, secrets: string[] = []) {
-  return parseInputs(defs, (n) => raw[n], (s) => secrets.push(s));
+  return parseInputs(
+    defs,
+    (n) => raw[n],
+    (s) => secrets.push(s),
+  );
 }
 
 test('defaults apply when an input is unset or empty', () => {
@@ -39,11 +43,17 @@ test('defaults apply when an input is unset or empty', () => {
 
 test('booleans are strict: only true/false in any case', () => {
   assert.equal(parse({ 'model-name': 'm', wait: 'FALSE' }).wait, false);
-  assert.throws(() => parse({ 'model-name': 'm', wait: 'yes' }), /input 'wait' must be true or false \(got 'yes'\)/);
+  assert.throws(
+    () => parse({ 'model-name': 'm', wait: 'yes' }),
+    /input 'wait' must be true or false \(got 'yes'\)/,
+  );
 });
 
 test('numbers and durations say what they expected', () => {
-  assert.throws(() => parse({ 'model-name': 'm', requests: '1.5' }), /input 'requests' must be a whole number \(got '1.5'\)/);
+  assert.throws(
+    () => parse({ 'model-name': 'm', requests: '1.5' }),
+    /input 'requests' must be a whole number \(got '1.5'\)/,
+  );
   assert.throws(() => parse({ 'model-name': 'm', requests: '0' }), /must be at least 1/);
   assert.throws(() => parse({ 'model-name': 'm', 'timeout-minutes': '10m' }), /must be a number of minutes/);
   assert.throws(() => parse({ 'model-name': 'm', 'timeout-minutes': '2000' }), /at most 1440 minutes/);
@@ -52,7 +62,10 @@ test('numbers and durations say what they expected', () => {
 
 test('enums match case-insensitively and list the allowed values', () => {
   assert.equal(parse({ 'model-name': 'm', traffic: 'ALL' }).traffic, 'all');
-  assert.throws(() => parse({ 'model-name': 'm', traffic: 'some' }), /must be one of all, none \(got 'some'\)/);
+  assert.throws(
+    () => parse({ 'model-name': 'm', traffic: 'some' }),
+    /must be one of all, none \(got 'some'\)/,
+  );
 });
 
 test('every problem is reported at once; the error names the first input', () => {
@@ -76,7 +89,11 @@ test('secret inputs are handed to the masker before parsing', () => {
 });
 
 test('key=value lists: multiline, comma-separated, JSON objects, comments; bad lines named', () => {
-  assert.deepEqual(parseKeyValues('a=1\n# c\n b = two words \n\nc=x=y'), { a: '1', b: 'two words', c: 'x=y' });
+  assert.deepEqual(parseKeyValues('a=1\n# c\n b = two words \n\nc=x=y'), {
+    a: '1',
+    b: 'two words',
+    c: 'x=y',
+  });
   assert.deepEqual(parseKeyValues('a=1,b=2'), { a: '1', b: '2' });
   assert.deepEqual(parseKeyValues('{"a": 1, "b": true, "c": "s"}'), { a: '1', b: 'true', c: 's' });
   assert.equal(parseKeyValues('a=1\nnovalue'), "line 2 must be key=value (got 'novalue')");

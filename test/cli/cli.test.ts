@@ -39,7 +39,9 @@ test('unknown flags and bad values are usage errors (exit 2)', async (t) => {
   const unknown = await cli(['register-model', '--model-nam', 'x'], { cwd: dir });
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown flag '--model-nam' \(did you mean '--model-name'\?\)/);
-  const badBool = await cli(['register-model', '--model-name', 'm', '--model-path', '.', '--dedupe=maybe'], { cwd: dir });
+  const badBool = await cli(['register-model', '--model-name', 'm', '--model-path', '.', '--dedupe=maybe'], {
+    cwd: dir,
+  });
   assert.equal(badBool.code, 2);
   assert.match(badBool.stderr, /input 'dedupe' must be true or false/);
   const noAction = await cli(['frobnicate'], { cwd: dir });
@@ -51,10 +53,13 @@ test('register-model: outputs last on stdout as name=value, summary to --summary
   await mkdir(path.join(dir, 'model'));
   await writeFile(path.join(dir, 'model', 'w.json'), '[1]');
   const summary = path.join(dir, 'summary.md');
-  const r = await cli(['register-model', '--model-path', 'model', '--tags', 'a=1', '--summary-file', summary], {
-    cwd: dir,
-    env: { 'INPUT_MODEL-NAME': 'from-env', INPUT_TARGET: 'local' },
-  });
+  const r = await cli(
+    ['register-model', '--model-path', 'model', '--tags', 'a=1', '--summary-file', summary],
+    {
+      cwd: dir,
+      env: { 'INPUT_MODEL-NAME': 'from-env', INPUT_TARGET: 'local' },
+    },
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.outputs['model-name'], 'from-env');
   assert.equal(r.outputs['model-version'], '1');
@@ -64,7 +69,10 @@ test('register-model: outputs last on stdout as name=value, summary to --summary
   // outputs come last: nothing but name=value lines on stdout
   for (const line of r.stdout.trim().split('\n')) assert.match(line, /^[a-z-]+=/);
   assert.match(await readFile(summary, 'utf8'), /Register model from-env: succeeded/);
-  const again = await cli(['register-model', '--model-path', 'model', '--model-name', 'from-env', '--target', 'local'], { cwd: dir });
+  const again = await cli(
+    ['register-model', '--model-path', 'model', '--model-name', 'from-env', '--target', 'local'],
+    { cwd: dir },
+  );
   assert.equal(again.outputs['reused'], 'true');
   assert.equal(again.outputs['model-version'], '1');
 });

@@ -21,11 +21,14 @@ test('a boolean flag takes a following true/false but not other words', () => {
 });
 
 test('unknown flags are usage errors with a suggestion', () => {
-  assert.throws(() => parseArgs(['--model-nme', 'x'], defs), /unknown flag '--model-nme' \(did you mean '--model-name'\?\)/);
+  assert.throws(
+    () => parseArgs(['--model-nme', 'x'], defs),
+    /unknown flag '--model-nme' \(did you mean '--model-name'\?\)/,
+  );
   assert.throws(() => parseArgs(['--zzz'], defs), /unknown flag '--zzz'$/);
 });
 
-test('a value flag needs a value; --summary-file is the CLI\'s own', () => {
+test("a value flag needs a value; --summary-file is the CLI's own", () => {
   assert.throws(() => parseArgs(['--model-name'], defs), /flag '--model-name' needs a value/);
   assert.equal(parseArgs(['--summary-file', 's.md'], defs).summaryFile, 's.md');
   // a value may itself start with dashes when given with =

@@ -118,7 +118,10 @@ test('a mapping or list used as a key is an error, as in PyYAML', () => {
     configErrorOf(() => parseSourceText('name: x\n? [a, b]\n: 1\n', 'k.yml')).message,
     'k.yml:2: a key cannot be a mapping or a list',
   );
-  assert.equal(configErrorOf(() => parseSourceText('{ {a: 1}: 2 }', 'k.json')).message, 'k.json:1: a key cannot be a mapping or a list');
+  assert.equal(
+    configErrorOf(() => parseSourceText('{ {a: 1}: 2 }', 'k.json')).message,
+    'k.json:1: a key cannot be a mapping or a list',
+  );
 });
 
 test('several YAML documents in one file are an error', () => {

@@ -86,8 +86,14 @@ test('names and versions Azure rejects, and URIs, fail before anything is writte
   const state = path.join(root, 'state');
   const reg = new LocalModelRegistry(state);
   const src = await modelFolder(root, 'a');
-  await assert.rejects(reg.register(spec(src, { name: 'bad name!' }), { dedupe: true }), /model name 'bad name!' is not valid/);
-  await assert.rejects(reg.register(spec(src, { version: '../x' }), { dedupe: true }), /version '..\/x' is not valid/);
+  await assert.rejects(
+    reg.register(spec(src, { name: 'bad name!' }), { dedupe: true }),
+    /model name 'bad name!' is not valid/,
+  );
+  await assert.rejects(
+    reg.register(spec(src, { version: '../x' }), { dedupe: true }),
+    /version '..\/x' is not valid/,
+  );
   await assert.rejects(reg.register(spec('azureml://jobs/j/outputs/o'), { dedupe: true }), /is a URI/);
   await assert.rejects(readdir(state), /ENOENT/);
 });

@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Report, addFacts, fact } from '../../src/report/report.ts';
+import { addFacts, fact, Report } from '../../src/report/report.ts';
 import { formatElapsed, renderSummary } from '../../src/report/summary.ts';
 
 test('a section renders status, facts, error with log tail, tables and timeline', () => {
   let now = 1_000;
   const report = new Report(() => now);
   const s = report.section('deploy-model', 'Deploy demo/blue');
-  addFacts(s, fact('Scoring URI', 'http://127.0.0.1:5001/score', { code: true }), fact('Empty', ''), fact('State', 'Failed'));
+  addFacts(
+    s,
+    fact('Scoring URI', 'http://127.0.0.1:5001/score', { code: true }),
+    fact('Empty', ''),
+    fact('State', 'Failed'),
+  );
   now += 2_500;
   report.event(s, 'Creating');
   s.tables.push({ caption: 'Latency', columns: ['p50', 'p95'], rows: [['3', '9|x']] });

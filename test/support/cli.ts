@@ -13,7 +13,10 @@ export async function cli(args: string[], opts: { cwd: string; env?: NodeJS.Proc
   let stdout = '';
   let stderr = '';
   const code = await runCli(args, {
-    streams: { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } },
+    streams: {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+    },
     env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...opts.env },
     cwd: opts.cwd,
   });

@@ -5,7 +5,11 @@ import { ActionFailure } from '../../errors.ts';
 import type { Log } from '../../log.ts';
 import { LocalModelRegistry } from '../../registry/local-registry.ts';
 import { listLocalDeployments, stopLocalService } from '../../targets/local/local-service.ts';
-import { listLocalEndpointNames, readEndpointState, removeEndpointState } from '../../targets/local/service-state.ts';
+import {
+  listLocalEndpointNames,
+  readEndpointState,
+  removeEndpointState,
+} from '../../targets/local/service-state.ts';
 import type { ActionDeps } from '../shared/action-definition.ts';
 
 export interface LocalDeleteRequest {
@@ -60,12 +64,16 @@ export async function deleteLocal(req: LocalDeleteRequest, deps: ActionDeps, log
 
   if (req.model) {
     const registry = new LocalModelRegistry(req.localDir);
-    if (await registry.delete(req.model.name, req.model.version)) deleted.push(`model:${req.model.name}:${req.model.version}`);
+    if (await registry.delete(req.model.name, req.model.version))
+      deleted.push(`model:${req.model.name}:${req.model.version}`);
     else missing.push(`model ${req.model.name}:${req.model.version}`);
   }
 
   for (const m of missing) {
-    if (!req.ignoreMissing) throw new ActionFailure(`${m} does not exist on the local target (set ignore-missing: true to accept that)`);
+    if (!req.ignoreMissing)
+      throw new ActionFailure(
+        `${m} does not exist on the local target (set ignore-missing: true to accept that)`,
+      );
     log.info(`${m} is already gone`);
   }
   return deleted;

@@ -10,10 +10,12 @@ export const deleteInputs = {
     description: 'Delete only this deployment of `endpoint-name`.',
   }),
   'delete-model': input(optionalString(), {
-    description: 'Also remove this model version (`NAME:VERSION`): archived, or deleted with `model-action: delete`.',
+    description:
+      'Also remove this model version (`NAME:VERSION`): archived, or deleted with `model-action: delete`.',
   }),
   'model-action': input(oneOf(['archive', 'delete'] as const), {
-    description: 'What happens to `delete-model`: `archive` (Azure ML; the local registry deletes) or `delete`.',
+    description:
+      'What happens to `delete-model`: `archive` (Azure ML; the local registry deletes) or `delete`.',
     default: 'archive',
   }),
   'ignore-missing': input(bool(), {
@@ -31,5 +33,8 @@ export const deleteInputs = {
 };
 
 export const deleteOutputs = {
-  deleted: { description: 'JSON list of what was deleted (`endpoint:NAME`, `deployment:ENDPOINT/NAME`, `model:NAME:VERSION`).' },
+  deleted: {
+    description:
+      'JSON list of what was deleted (`endpoint:NAME`, `deployment:ENDPOINT/NAME`, `model:NAME:VERSION`).',
+  },
 };

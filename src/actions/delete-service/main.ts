@@ -17,12 +17,21 @@ export const deleteServiceAction = defineAction({
       throw new UsageError('needs endpoint-name (the endpoint the deployment belongs to)', 'deployment-name');
     }
     if ((inputs['endpoint-prefix'] === undefined) !== (inputs['older-than-hours'] === undefined)) {
-      throw new UsageError('endpoint-prefix and older-than-hours go together (a sweep needs both)', 'endpoint-prefix');
+      throw new UsageError(
+        'endpoint-prefix and older-than-hours go together (a sweep needs both)',
+        'endpoint-prefix',
+      );
     }
     if (!inputs['endpoint-name'] && !inputs['endpoint-prefix'] && !inputs['delete-model']) {
-      throw new UsageError('name what to delete: endpoint-name, endpoint-prefix + older-than-hours, or delete-model', 'endpoint-name');
+      throw new UsageError(
+        'name what to delete: endpoint-name, endpoint-prefix + older-than-hours, or delete-model',
+        'endpoint-name',
+      );
     }
-    if (inputs['delete-model'] && !/^[^:@\s]+:[^:@\s]+$/.test(inputs['delete-model'].replace(/^azureml:/, ''))) {
+    if (
+      inputs['delete-model'] &&
+      !/^[^:@\s]+:[^:@\s]+$/.test(inputs['delete-model'].replace(/^azureml:/, ''))
+    ) {
       throw new UsageError(`must be NAME:VERSION (got '${inputs['delete-model']}')`, 'delete-model');
     }
   },
@@ -52,7 +61,11 @@ export const deleteServiceAction = defineAction({
         ctx.io,
       );
       ctx.setOutput('deleted', deleted);
-      addFacts(section, fact('Target', 'local'), fact('Deleted', deleted.length > 0 ? deleted.join(', ') : 'nothing (already gone)'));
+      addFacts(
+        section,
+        fact('Target', 'local'),
+        fact('Deleted', deleted.length > 0 ? deleted.join(', ') : 'nothing (already gone)'),
+      );
       ctx.report.finish(section, deleted.length > 0 ? 'succeeded' : 'unchanged');
       ctx.io.info(deleted.length > 0 ? `deleted: ${deleted.join(', ')}` : 'nothing to delete: already gone');
     } catch (err) {

@@ -50,7 +50,7 @@ export interface LocalPlan {
 
 /** Checks what only the local target needs, before any side effect. */
 export function validateLocalRequest(req: DeployRequest): void {
-  if (!req.code || req.code.code.kind !== 'path') {
+  if (req.code?.code.kind !== 'path') {
     throw new UsageError(
       'the local target runs an entry script: give code-path and scoring-script (or code_configuration in the deployment file)',
       'code-path',
@@ -96,7 +96,12 @@ export async function deployLocal(
     deadline,
   });
 
-  addFacts(section, fact('Target', 'local'), fact('Endpoint', req.endpointName), fact('Deployment', req.deploymentName));
+  addFacts(
+    section,
+    fact('Target', 'local'),
+    fact('Endpoint', req.endpointName),
+    fact('Deployment', req.deploymentName),
+  );
 
   if (opts.dryRun) {
     const plan = await planLocal(req, registry, opts, baseRequest);
@@ -115,7 +120,10 @@ export async function deployLocal(
 
   const model = req.model ? await resolveModel(req.model, registry, log) : undefined;
   if (model) {
-    report.event(section, req.model?.kind === 'path' && !model.reused ? `model ${model.id} registered` : `model ${model.id}`);
+    report.event(
+      section,
+      req.model?.kind === 'path' && !model.reused ? `model ${model.id} registered` : `model ${model.id}`,
+    );
     addFacts(section, fact('Model', model.id, { code: true }));
   }
   report.event(section, 'starting the entry script host');
@@ -131,7 +139,12 @@ export async function deployLocal(
     endpoint: { name: req.endpointName },
     deployment: {
       name: req.deploymentName,
-      action: result.state === 'Healthy' && !result.changed ? 'none' : result.state === 'Healthy' && result.replaced ? 'replace' : 'create',
+      action:
+        result.state === 'Healthy' && !result.changed
+          ? 'none'
+          : result.state === 'Healthy' && result.replaced
+            ? 'replace'
+            : 'create',
       reason: result.state === 'Healthy' && !result.changed ? 'unchanged and Healthy' : 'new or changed',
     },
     model: {
@@ -153,7 +166,10 @@ function finishLocal(
 ): DeployOutcome {
   const base = { endpointName: req.endpointName, deploymentName: req.deploymentName, plan };
   if (result.state === 'Healthy') {
-    report.event(section, result.changed ? `Healthy (pid ${result.pid}, port ${result.port})` : 'unchanged: already Healthy');
+    report.event(
+      section,
+      result.changed ? `Healthy (pid ${result.pid}, port ${result.port})` : 'unchanged: already Healthy',
+    );
     addFacts(
       section,
       fact('State', 'Healthy'),
@@ -163,7 +179,9 @@ function finishLocal(
       fact('Log', result.logFile, { code: true }),
     );
     report.finish(section, result.changed ? 'succeeded' : 'unchanged');
-    log.info(`${req.endpointName}/${req.deploymentName} is Healthy at ${result.scoringUri}${result.changed ? '' : ' (unchanged)'}`);
+    log.info(
+      `${req.endpointName}/${req.deploymentName} is Healthy at ${result.scoringUri}${result.changed ? '' : ' (unchanged)'}`,
+    );
     return {
       ...base,
       state: 'Healthy',
@@ -175,7 +193,9 @@ function finishLocal(
   }
   addFacts(section, fact('State', 'Failed'), fact('Runtime', result.runtime));
   report.fail(section, result.error, result.logTail, result.logFile);
-  log.error(`${req.endpointName}/${req.deploymentName} failed: ${result.error}\n--- log tail (${result.logFile}) ---\n${result.logTail}`);
+  log.error(
+    `${req.endpointName}/${req.deploymentName} failed: ${result.error}\n--- log tail (${result.logFile}) ---\n${result.logTail}`,
+  );
   const outcome: DeployOutcome = {
     ...base,
     state: 'Failed',
@@ -183,9 +203,14 @@ function finishLocal(
     changed: true,
     logsFile: result.logFile,
   };
-  throw Object.assign(new ActionFailure(`deployment ${req.endpointName}/${req.deploymentName} Failed: ${result.error} (log: ${result.logFile})`), {
-    outcome,
-  });
+  throw Object.assign(
+    new ActionFailure(
+      `deployment ${req.endpointName}/${req.deploymentName} Failed: ${result.error} (log: ${result.logFile})`,
+    ),
+    {
+      outcome,
+    },
+  );
 }
 
 async function resolveModel(ref: ModelRef, registry: LocalModelRegistry, log: Log): Promise<RegisteredModel> {
@@ -203,7 +228,9 @@ async function resolveModel(ref: ModelRef, registry: LocalModelRegistry, log: Lo
         },
         { dedupe: true },
       );
-      log.info(`model ${model.id} ${model.reused ? 'reused (identical content)' : 'registered'} from ${ref.path}`);
+      log.info(
+        `model ${model.id} ${model.reused ? 'reused (identical content)' : 'registered'} from ${ref.path}`,
+      );
       return model;
     }
     case 'version':
@@ -225,7 +252,10 @@ async function resolveModel(ref: ModelRef, registry: LocalModelRegistry, log: Lo
 
 /** An anonymous local model is named after its file or folder, as Azure names anonymous assets per content. */
 function defaultModelName(p: string): string {
-  const base = path.basename(p).replace(/\.[^.]+$/, '').replace(/[^a-zA-Z0-9._-]/g, '-');
+  const base = path
+    .basename(p)
+    .replace(/\.[^.]+$/, '')
+    .replace(/[^a-zA-Z0-9._-]/g, '-');
   return /^[a-zA-Z0-9]/.test(base) ? base : `model-${base}`;
 }
 
@@ -248,21 +278,37 @@ async function planLocal(
       modelPlan = { ref: `${name} from ${req.model.path} (${hash})`, action: 'register' };
     }
   } else if (req.model) {
-    model = await resolveModel(req.model, registry, { info() {}, warn() {}, error() {}, debug() {}, group: (_t, f) => f() });
+    model = await resolveModel(req.model, registry, {
+      info() {},
+      warn() {},
+      error() {},
+      debug() {},
+      group: (_t, f) => f(),
+    });
     modelPlan = { ref: model.id, action: 'use' };
   }
   const status = await getLocalServiceStatus(opts.localDir, req.endpointName, req.deploymentName);
   let deployment: LocalPlan['deployment'];
-  if (status.status === 'NotFound') deployment = { name: req.deploymentName, action: 'create', reason: 'no such local deployment' };
-  else if (status.status === 'Unhealthy') deployment = { name: req.deploymentName, action: 'replace', reason: status.reason ?? 'Unhealthy' };
+  if (status.status === 'NotFound')
+    deployment = { name: req.deploymentName, action: 'create', reason: 'no such local deployment' };
+  else if (status.status === 'Unhealthy')
+    deployment = { name: req.deploymentName, action: 'replace', reason: status.reason ?? 'Unhealthy' };
   else if (model || !req.model) {
     const fp = await localDeploymentFingerprint(baseRequest(model));
     deployment =
       fp === status.state?.fingerprint
         ? { name: req.deploymentName, action: 'none', reason: 'unchanged and Healthy' }
-        : { name: req.deploymentName, action: 'replace', reason: 'the model, code, environment or settings changed' };
+        : {
+            name: req.deploymentName,
+            action: 'replace',
+            reason: 'the model, code, environment or settings changed',
+          };
   } else {
-    deployment = { name: req.deploymentName, action: 'replace', reason: 'a new model version will be registered' };
+    deployment = {
+      name: req.deploymentName,
+      action: 'replace',
+      reason: 'a new model version will be registered',
+    };
   }
   return {
     target: 'local',

@@ -10,7 +10,8 @@ export const deployInputs = {
     description: 'An `az ml` v2 online deployment YAML (managed or Kubernetes), used as-is.',
   }),
   'inference-config': input(optionalString(), {
-    description: 'A v1 `inferenceconfig.json` (entry script, source directory, environment), translated to v2.',
+    description:
+      'A v1 `inferenceconfig.json` (entry script, source directory, environment), translated to v2.',
   }),
   'deployment-config': input(optionalString(), {
     description: 'A v1 `deploymentconfig.json` (`computeType` local, ACI or AKS), translated to v2.',
@@ -20,13 +21,15 @@ export const deployInputs = {
       'Endpoint name (overrides the files). May contain `{pr}` (pull request number) and `{repo-hash}` (6 hex of the repository name) for per-PR previews.',
   }),
   'deployment-name': input(optionalString(), {
-    description: 'Deployment name (overrides the files). Default: the file\'s name, else `blue`.',
+    description: "Deployment name (overrides the files). Default: the file's name, else `blue`.",
   }),
   model: input(optionalString(), {
     description:
       'Model: `NAME:VERSION`, `NAME@latest`, `azureml:...`, or a local path (registered first). Overrides the files.',
   }),
-  'code-path': input(optionalString(), { description: 'Folder with the entry script (the code configuration).' }),
+  'code-path': input(optionalString(), {
+    description: 'Folder with the entry script (the code configuration).',
+  }),
   'scoring-script': input(optionalString(), {
     description: 'Entry script defining `init()` and `run(raw_data)`, relative to `code-path`.',
   }),
@@ -54,7 +57,9 @@ export const deployInputs = {
   python: input(optionalString(), {
     description: 'Local target: the Python interpreter that runs the entry script. Default: `python3`.',
   }),
-  port: input(integer({ min: 1, max: 65535 }), { description: 'Local target: the port to listen on. Default: a free port.' }),
+  port: input(integer({ min: 1, max: 65535 }), {
+    description: 'Local target: the port to listen on. Default: a free port.',
+  }),
   ...targetInputs,
 };
 

@@ -8,7 +8,12 @@ import type { ActionContext, ActionDeps } from '../shared/action-definition.ts';
 import { defineAction } from '../shared/action-definition.ts';
 import type { ParsedInputs } from '../shared/define-inputs.ts';
 import { requireLocalTarget, resolveTarget } from '../shared/target.ts';
-import { type DeployOutcome, deployLocal, type LocalDeployOptions, validateLocalRequest } from './deploy-local.ts';
+import {
+  type DeployOutcome,
+  deployLocal,
+  type LocalDeployOptions,
+  validateLocalRequest,
+} from './deploy-local.ts';
 import { deployInputs, deployOutputs } from './inputs.ts';
 import { type DeployRequest, mergeDeployRequest } from './merge-spec.ts';
 
@@ -50,13 +55,20 @@ export interface PreparedDeploy {
 }
 
 /** Loads and validates every config file and input; no side effect. Shared with the pipeline. */
-export async function prepareDeploy(inputs: DeployInputs, deps: ActionDeps, log: Log): Promise<PreparedDeploy> {
+export async function prepareDeploy(
+  inputs: DeployInputs,
+  deps: ActionDeps,
+  log: Log,
+): Promise<PreparedDeploy> {
   const loaded = await loadConfig(inputs, deps.cwd);
   for (const note of loaded?.notes ?? []) {
     const where = note.file ? { file: note.file, ...(note.line ? { line: note.line } : {}) } : undefined;
     const text = `${note.field ? `${note.field}: ` : ''}${note.message}`;
     if (note.level === 'warning') log.warn(text, where);
-    else log.info(`${note.file ? `${path.basename(note.file)}${note.line ? `:${note.line}` : ''}: ` : ''}${text}`);
+    else
+      log.info(
+        `${note.file ? `${path.basename(note.file)}${note.line ? `:${note.line}` : ''}: ` : ''}${text}`,
+      );
   }
   const target = await resolveTarget(inputs, deps.cwd, loaded?.targetHint);
   const request = mergeDeployRequest(inputs, loaded, deps.cwd, deps.env);
@@ -74,7 +86,12 @@ export async function prepareDeploy(inputs: DeployInputs, deps: ActionDeps, log:
   };
 }
 
-export function applyDeploy(prepared: PreparedDeploy, deps: ActionDeps, report: Report, log: Log): Promise<DeployOutcome> {
+export function applyDeploy(
+  prepared: PreparedDeploy,
+  deps: ActionDeps,
+  report: Report,
+  log: Log,
+): Promise<DeployOutcome> {
   const { request } = prepared;
   const section = report.section('deploy-model', `Deploy ${request.endpointName}/${request.deploymentName}`);
   return deployLocal(request, prepared.options, deps, log, report, section);
@@ -85,7 +102,9 @@ async function loadConfig(inputs: DeployInputs, cwd: string): Promise<LoadedDepl
     ...(inputs['endpoint-file'] ? { endpointFile: path.resolve(cwd, inputs['endpoint-file']) } : {}),
     ...(inputs['deployment-file'] ? { deploymentFile: path.resolve(cwd, inputs['deployment-file']) } : {}),
     ...(inputs['inference-config'] ? { inferenceConfig: path.resolve(cwd, inputs['inference-config']) } : {}),
-    ...(inputs['deployment-config'] ? { deploymentConfig: path.resolve(cwd, inputs['deployment-config']) } : {}),
+    ...(inputs['deployment-config']
+      ? { deploymentConfig: path.resolve(cwd, inputs['deployment-config']) }
+      : {}),
   };
   return Object.keys(files).length > 0 ? loadDeploymentConfig(files) : undefined;
 }

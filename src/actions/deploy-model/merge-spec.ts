@@ -47,7 +47,10 @@ export function mergeDeployRequest(
   const dep = loaded?.deployment ?? {};
   const rawEndpoint = inputs['endpoint-name'] ?? loaded?.endpoint?.name ?? dep.endpointName;
   if (!rawEndpoint) {
-    throw new UsageError('is required (give endpoint-name, or an endpoint-file / deployment-file that names it)', 'endpoint-name');
+    throw new UsageError(
+      'is required (give endpoint-name, or an endpoint-file / deployment-file that names it)',
+      'endpoint-name',
+    );
   }
   const endpointName = expandEndpointName(rawEndpoint, env).toLowerCase();
   const deploymentName = (inputs['deployment-name'] ?? dep.name ?? 'blue').toLowerCase();
@@ -71,10 +74,14 @@ export function mergeDeployRequest(
   }
 
   let environment = dep.environment;
-  if (inputs.environment) environment = parseEnvironmentRef(inputs.environment, { input: 'environment', cwd });
+  if (inputs.environment)
+    environment = parseEnvironmentRef(inputs.environment, { input: 'environment', cwd });
   if (inputs['conda-file']) {
     if (environment && environment.kind !== 'inline') {
-      throw new UsageError('goes with an image environment, not a registered environment reference', 'conda-file');
+      throw new UsageError(
+        'goes with an image environment, not a registered environment reference',
+        'conda-file',
+      );
     }
     environment = {
       ...(environment ?? { kind: 'inline' as const }),

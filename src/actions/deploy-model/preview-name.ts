@@ -20,12 +20,19 @@ export function expandEndpointName(template: string, env: NodeJS.ProcessEnv): st
   }
   if (out.includes('{repo-hash}')) {
     const repo = env['GITHUB_REPOSITORY'];
-    if (!repo) throw new UsageError(`'${template}' uses {repo-hash}, but GITHUB_REPOSITORY is not set`, 'endpoint-name');
+    if (!repo)
+      throw new UsageError(
+        `'${template}' uses {repo-hash}, but GITHUB_REPOSITORY is not set`,
+        'endpoint-name',
+      );
     out = out.replaceAll('{repo-hash}', repoHash(repo));
   }
   const unknown = out.match(/\{[^}]*\}/);
   if (unknown) {
-    throw new UsageError(`unknown placeholder ${unknown[0]} in '${template}' (known: {pr}, {repo-hash})`, 'endpoint-name');
+    throw new UsageError(
+      `unknown placeholder ${unknown[0]} in '${template}' (known: {pr}, {repo-hash})`,
+      'endpoint-name',
+    );
   }
   return out;
 }
@@ -38,7 +45,10 @@ function pullRequestNumber(env: NodeJS.ProcessEnv): number | undefined {
   const eventPath = env['GITHUB_EVENT_PATH'];
   if (eventPath) {
     try {
-      const event = JSON.parse(readFileSync(eventPath, 'utf8')) as { pull_request?: { number?: number }; number?: number };
+      const event = JSON.parse(readFileSync(eventPath, 'utf8')) as {
+        pull_request?: { number?: number };
+        number?: number;
+      };
       const n = event.pull_request?.number ?? (event.pull_request ? event.number : undefined);
       if (typeof n === 'number') return n;
     } catch {

@@ -2,17 +2,17 @@
 // validated and every file read before the first side effect.
 
 import { ActionFailure, UsageError } from '../../errors.ts';
-import type { RegisteredModel } from '../../registry/model-registry.ts';
 import type { SmokeTestResult } from '../../probe/smoke-test.ts';
+import type { RegisteredModel } from '../../registry/model-registry.ts';
+import { addFacts, fact } from '../../report/report.ts';
 import { deleteLocal } from '../delete-service/delete-local.ts';
-import { applyDeploy, prepareDeploy, writeDeployOutputs } from '../deploy-model/main.ts';
 import type { DeployOutcome } from '../deploy-model/deploy-local.ts';
+import { applyDeploy, prepareDeploy, writeDeployOutputs } from '../deploy-model/main.ts';
 import { registerModel, writeRegisterOutputs } from '../register-model/main.ts';
 import { modelSpecFromInputs } from '../register-model/model-spec.ts';
 import { defineAction } from '../shared/action-definition.ts';
 import { requireLocalTarget, resolveTarget } from '../shared/target.ts';
 import { prepareSmoke, smokeTest, writeSmokeOutputs } from '../smoke-test-service/main.ts';
-import { addFacts, fact } from '../../report/report.ts';
 import { pipelineInputs, pipelineOutputs } from './inputs.ts';
 
 export const pipelineAction = defineAction({
@@ -25,7 +25,10 @@ export const pipelineAction = defineAction({
   validate(inputs) {
     const registers = Boolean(inputs['model-path'] || inputs['model-file']);
     if (registers && inputs.model) {
-      throw new UsageError('give model (an existing model or path) or model-path/model-file (registered first), not both', 'model');
+      throw new UsageError(
+        'give model (an existing model or path) or model-path/model-file (registered first), not both',
+        'model',
+      );
     }
     if (registers && !inputs['model-name'] && !inputs['model-file']) {
       throw new UsageError('is required with model-path', 'model-name');
@@ -37,7 +40,8 @@ export const pipelineAction = defineAction({
     // Everything is read and checked first: a broken file stops the run before anything is registered.
     if (registers) await modelSpecFromInputs(inputs, deps.cwd);
     const prepared = await prepareDeploy(inputs, deps, io);
-    const smoke = inputs['request-file'] || inputs['request-body'] ? await prepareSmoke(inputs, deps) : undefined;
+    const smoke =
+      inputs['request-file'] || inputs['request-body'] ? await prepareSmoke(inputs, deps) : undefined;
     const target = await resolveTarget(inputs, deps.cwd, undefined);
     requireLocalTarget(target, 'the pipeline');
     ctx.setOutput('endpoint-name', prepared.request.endpointName);
@@ -75,7 +79,10 @@ export const pipelineAction = defineAction({
           io,
         );
         ctx.setOutput('deleted', deleted);
-        addFacts(section, fact('Deleted', deleted.length > 0 ? deleted.join(', ') : 'nothing (already gone)'));
+        addFacts(
+          section,
+          fact('Deleted', deleted.length > 0 ? deleted.join(', ') : 'nothing (already gone)'),
+        );
         report.finish(section, 'succeeded');
         io.info(`deleted: ${deleted.join(', ') || 'nothing'}`);
       }

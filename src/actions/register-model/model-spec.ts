@@ -1,8 +1,8 @@
 // Inputs (+ an optional az ml model YAML) → the normalized ModelSpec the registries take.
 
 import path from 'node:path';
-import { loadV2Model } from '../../config/v2-model.ts';
 import type { ModelSpec, ModelType } from '../../config/spec.ts';
+import { loadV2Model } from '../../config/v2-model.ts';
 import { UsageError } from '../../errors.ts';
 
 export interface ModelInputs {
@@ -19,7 +19,9 @@ export interface ModelInputs {
 const URI = /^(azureml|https?|wasbs?|runs|abfss?):/i;
 
 export async function modelSpecFromInputs(inputs: ModelInputs, cwd: string): Promise<ModelSpec> {
-  const fromFile = inputs['model-file'] ? await loadV2Model(path.resolve(cwd, inputs['model-file'])) : undefined;
+  const fromFile = inputs['model-file']
+    ? await loadV2Model(path.resolve(cwd, inputs['model-file']))
+    : undefined;
   const name = inputs['model-name'] ?? fromFile?.name;
   if (!name) throw new UsageError('is required (or give model-file with a name)', 'model-name');
   const rawPath = inputs['model-path'] ?? fromFile?.path;
@@ -44,7 +46,8 @@ export function provenanceProperties(env: NodeJS.ProcessEnv): Record<string, str
   if (env['GITHUB_SHA']) out['azureml-deploy.commit'] = env['GITHUB_SHA'];
   if (env['GITHUB_REPOSITORY']) out['azureml-deploy.repository'] = env['GITHUB_REPOSITORY'];
   if (env['GITHUB_SERVER_URL'] && env['GITHUB_REPOSITORY'] && env['GITHUB_RUN_ID']) {
-    out['azureml-deploy.run_url'] = `${env['GITHUB_SERVER_URL']}/${env['GITHUB_REPOSITORY']}/actions/runs/${env['GITHUB_RUN_ID']}`;
+    out['azureml-deploy.run_url'] =
+      `${env['GITHUB_SERVER_URL']}/${env['GITHUB_REPOSITORY']}/actions/runs/${env['GITHUB_RUN_ID']}`;
   }
   return out;
 }

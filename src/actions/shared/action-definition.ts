@@ -42,3 +42,7 @@ export interface ActionDefinition<D extends InputDefs = InputDefs, O extends Out
 export function defineAction<D extends InputDefs, O extends OutputDefs>(def: ActionDefinition<D, O>) {
   return def;
 }
+
+/** Any action, for the tables that list them (the CLI, the metadata generator); run() stays typed per action. */
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous list of actions; each is checked where defined
+export type AnyAction = ActionDefinition<any, any>;

@@ -12,9 +12,15 @@ export const targetInputs = {
     description:
       'Path to an Azure ML `config.json` (`subscription_id`, `resource_group`, `workspace_name`). Default: `.azureml/config.json` or `config.json` when present.',
   }),
-  'subscription-id': input(optionalString(), { description: 'Azure subscription id (overrides the config file).' }),
-  'resource-group': input(optionalString(), { description: 'Resource group of the workspace (overrides the config file).' }),
-  'workspace-name': input(optionalString(), { description: 'Azure ML workspace name (overrides the config file).' }),
+  'subscription-id': input(optionalString(), {
+    description: 'Azure subscription id (overrides the config file).',
+  }),
+  'resource-group': input(optionalString(), {
+    description: 'Resource group of the workspace (overrides the config file).',
+  }),
+  'workspace-name': input(optionalString(), {
+    description: 'Azure ML workspace name (overrides the config file).',
+  }),
   'local-dir': input(optionalString(), {
     description:
       'State of the local target (model registry, running services, logs). Default: `.azureml-local` under the workspace.',

@@ -1,7 +1,7 @@
 // One definition per input: its zod parser, description, default and flags. action.yml files are
 // generated from these (scripts/gen-action-yml.ts) and a test keeps them equal, so defaults live here only.
 
-import { z } from 'zod';
+import type { z } from 'zod';
 import { UsageError } from '../../errors.ts';
 
 export interface InputDef<T = unknown> {
@@ -16,7 +16,9 @@ export interface InputDef<T = unknown> {
 }
 
 export type InputDefs = Record<string, InputDef>;
-export type ParsedInputs<D extends InputDefs> = { [K in keyof D]: D[K] extends InputDef<infer T> ? T : never };
+export type ParsedInputs<D extends InputDefs> = {
+  [K in keyof D]: D[K] extends InputDef<infer T> ? T : never;
+};
 
 export function input<T>(
   schema: z.ZodType<T, string | undefined>,

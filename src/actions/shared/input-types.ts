@@ -64,7 +64,10 @@ export function integer(opts: { min?: number; max?: number } = {}) {
 }
 
 /** A non-negative number (decimals allowed): minutes, seconds, milliseconds as the input name says. */
-export function duration(unit: 'hours' | 'minutes' | 'seconds' | 'milliseconds', opts: { max?: number } = {}) {
+export function duration(
+  unit: 'hours' | 'minutes' | 'seconds' | 'milliseconds',
+  opts: { max?: number } = {},
+) {
   return raw().transform((v, ctx) => {
     if (v === undefined || v.trim() === '') return undefined;
     const t = v.trim();
@@ -120,7 +123,8 @@ export function parseKeyValues(v: Raw): Record<string, string> | string {
     } catch (err) {
       return `is not valid JSON: ${(err as Error).message}`;
     }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return 'must be a JSON object';
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      return 'must be a JSON object';
     for (const [k, val] of Object.entries(parsed)) {
       out[k] = typeof val === 'string' ? val : JSON.stringify(val);
     }

@@ -24,7 +24,11 @@ export async function runAction<D extends InputDefs, O extends OutputDefs>(
   let exitCode: 0 | 1 | 2 = 0;
   let writeSummary = true;
   try {
-    const inputs = parseInputs(def.inputs, (name) => io.getInput(name), (v) => io.setSecret(v));
+    const inputs = parseInputs(
+      def.inputs,
+      (name) => io.getInput(name),
+      (v) => io.setSecret(v),
+    );
     if ('summary' in inputs && inputs['summary'] === false) writeSummary = false;
     def.validate?.(inputs, deps);
     await def.run(inputs, {
@@ -32,7 +36,8 @@ export async function runAction<D extends InputDefs, O extends OutputDefs>(
       report,
       deps,
       setOutput(name, value) {
-        if (!(name in def.outputs)) throw new Error(`internal: output '${name}' is not declared by ${def.name}`);
+        if (!(name in def.outputs))
+          throw new Error(`internal: output '${name}' is not declared by ${def.name}`);
         if (value === undefined) return;
         outputs[name] = formatOutput(value);
       },

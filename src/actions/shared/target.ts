@@ -2,8 +2,8 @@
 // a workspace known from inputs or a config file with all three keys means azureml; else local.
 
 import path from 'node:path';
-import { findWorkspaceConfig, loadWorkspaceConfig } from '../../config/workspace-config.ts';
 import type { WorkspaceRef } from '../../config/spec.ts';
+import { findWorkspaceConfig, loadWorkspaceConfig } from '../../config/workspace-config.ts';
 import { UsageError } from '../../errors.ts';
 
 export interface TargetInputs {
@@ -48,7 +48,10 @@ async function resolveWorkspace(inputs: TargetInputs, cwd: string): Promise<Work
   };
   const given = Object.values(ws).filter((v) => v !== undefined).length;
   if (given === 3) return ws as WorkspaceRef;
-  if (given > 0 && (explicitFile || inputs['subscription-id'] || inputs['resource-group'] || inputs['workspace-name'])) {
+  if (
+    given > 0 &&
+    (explicitFile || inputs['subscription-id'] || inputs['resource-group'] || inputs['workspace-name'])
+  ) {
     const missing = [
       ws.subscriptionId ? undefined : 'subscription-id',
       ws.resourceGroup ? undefined : 'resource-group',
@@ -60,7 +63,10 @@ async function resolveWorkspace(inputs: TargetInputs, cwd: string): Promise<Work
 }
 
 /** The Azure ML target lands with the control-plane issues; until then say so plainly, before any side effect. */
-export function requireLocalTarget(target: ResolvedTarget, action: string): asserts target is ResolvedTarget & { kind: 'local' } {
+export function requireLocalTarget(
+  target: ResolvedTarget,
+  action: string,
+): asserts target is ResolvedTarget & { kind: 'local' } {
   if (target.kind !== 'local') {
     throw new UsageError(
       `${action} on target azureml is not available in this version yet; use target: local (this machine)`,

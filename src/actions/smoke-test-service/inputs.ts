@@ -1,20 +1,27 @@
+import { targetInputs } from '../shared/common-inputs.ts';
 import { input } from '../shared/define-inputs.ts';
 import { bool, duration, integer, oneOf, optionalString } from '../shared/input-types.ts';
-import { targetInputs } from '../shared/common-inputs.ts';
 
 export const smokeInputs = {
-  'scoring-uri': input(optionalString(), { description: 'Scoring URI to test (instead of looking up `endpoint-name`).' }),
+  'scoring-uri': input(optionalString(), {
+    description: 'Scoring URI to test (instead of looking up `endpoint-name`).',
+  }),
   'endpoint-name': input(optionalString(), {
-    description: 'Endpoint whose scoring URI (and key or token) is looked up in the workspace or the local target.',
+    description:
+      'Endpoint whose scoring URI (and key or token) is looked up in the workspace or the local target.',
   }),
   'deployment-name': input(optionalString(), {
-    description: 'Send requests to this deployment (`azureml-model-deployment` header), whatever its traffic share.',
+    description:
+      'Send requests to this deployment (`azureml-model-deployment` header), whatever its traffic share.',
   }),
   auth: input(oneOf(['auto', 'key', 'aml-token', 'aad', 'none'] as const), {
-    description: 'Authentication: `auto` (by the endpoint\'s auth mode), `key`, `aml-token`, `aad` or `none`.',
+    description: "Authentication: `auto` (by the endpoint's auth mode), `key`, `aml-token`, `aad` or `none`.",
     default: 'auto',
   }),
-  'api-key': input(optionalString(), { description: 'Key or token to send as `Authorization: Bearer`.', secret: true }),
+  'api-key': input(optionalString(), {
+    description: 'Key or token to send as `Authorization: Bearer`.',
+    secret: true,
+  }),
   'request-file': input(optionalString(), {
     description:
       'Request body file, or a glob (each file is one request; JSON by default, content type by extension).',
@@ -26,7 +33,8 @@ export const smokeInputs = {
     default: '200',
   }),
   'expect-json': input(optionalString(), {
-    description: 'Expected response: a JSON file or inline JSON that the response must contain (subset match).',
+    description:
+      'Expected response: a JSON file or inline JSON that the response must contain (subset match).',
   }),
   expect: input(optionalString(), {
     description:
@@ -37,12 +45,17 @@ export const smokeInputs = {
     description: 'Number of measured requests per request file.',
     default: '1',
   }),
-  concurrency: input(integer({ min: 1, max: 256 }), { description: 'Requests in flight at once.', default: '1' }),
+  concurrency: input(integer({ min: 1, max: 256 }), {
+    description: 'Requests in flight at once.',
+    default: '1',
+  }),
   warmup: input(integer({ min: 0, max: 10000 }), {
     description: 'Unmeasured requests per request file before measuring.',
     default: '0',
   }),
-  'max-latency-ms': input(duration('milliseconds'), { description: 'Latency budget on p95, in milliseconds.' }),
+  'max-latency-ms': input(duration('milliseconds'), {
+    description: 'Latency budget on p95, in milliseconds.',
+  }),
   'ready-timeout-seconds': input(duration('seconds', { max: 3600 }), {
     description:
       'How long to retry while the service is not ready (connection refused, 429, 502-504). 424 and other 4xx fail at once.',

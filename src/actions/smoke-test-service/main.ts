@@ -1,6 +1,6 @@
 import { ActionFailure, UsageError } from '../../errors.ts';
 import type { Log } from '../../log.ts';
-import { parseExpectStatus, loadExpectJson } from '../../probe/assertions.ts';
+import { loadExpectJson, parseExpectStatus } from '../../probe/assertions.ts';
 import { parseExpectations } from '../../probe/expectations.ts';
 import { loadRequests } from '../../probe/requests.ts';
 import { loadResponseSchema } from '../../probe/schema.ts';
@@ -31,7 +31,10 @@ export const smokeTestAction = defineAction({
       throw new UsageError('give request-file or request-body (what to send)', 'request-file');
     }
     if (inputs.auth === 'key' && !inputs['api-key'] && inputs['scoring-uri']) {
-      throw new UsageError('auth: key with scoring-uri needs api-key (or give endpoint-name to look the key up)', 'api-key');
+      throw new UsageError(
+        'auth: key with scoring-uri needs api-key (or give endpoint-name to look the key up)',
+        'api-key',
+      );
     }
     if (inputs.expect) parseExpectationsNamed(inputs.expect);
     parseExpectStatusNamed(inputs['expect-status'] ?? '200');
@@ -40,7 +43,8 @@ export const smokeTestAction = defineAction({
     const prepared = await prepareSmoke(inputs, ctx.deps);
     const result = await smokeTest(prepared, ctx.deps, ctx.report, ctx.io);
     writeSmokeOutputs(result, ctx);
-    if (!result.passed && inputs['fail-on-error']) throw new ActionFailure(`smoke test failed: ${result.message}`);
+    if (!result.passed && inputs['fail-on-error'])
+      throw new ActionFailure(`smoke test failed: ${result.message}`);
   },
 });
 
@@ -74,7 +78,10 @@ async function resolveService(inputs: SmokeInputs, deps: ActionDeps): Promise<Re
   if (inputs['deployment-name']) headers['azureml-model-deployment'] = inputs['deployment-name'];
   if (inputs['scoring-uri']) {
     if ((auth === 'aml-token' || auth === 'aad') && !inputs['api-key']) {
-      throw new UsageError(`auth: ${auth} with scoring-uri needs the token in api-key (or give endpoint-name)`, 'auth');
+      throw new UsageError(
+        `auth: ${auth} with scoring-uri needs the token in api-key (or give endpoint-name)`,
+        'auth',
+      );
     }
     return { scoringUri: inputs['scoring-uri'], headers, label: inputs['scoring-uri'] };
   }
@@ -83,7 +90,10 @@ async function resolveService(inputs: SmokeInputs, deps: ActionDeps): Promise<Re
   requireLocalTarget(target, 'smoke-test-service with endpoint-name');
   const deployments = await listLocalDeployments(target.localDir, endpoint);
   if (deployments.length === 0) {
-    throw new UsageError(`no local endpoint '${endpoint}' in ${target.localDir} (deploy it first with target: local)`, 'endpoint-name');
+    throw new UsageError(
+      `no local endpoint '${endpoint}' in ${target.localDir} (deploy it first with target: local)`,
+      'endpoint-name',
+    );
   }
   let chosen = inputs['deployment-name']
     ? deployments.find((d) => d.state.deploymentName === inputs['deployment-name']!.toLowerCase())
@@ -122,8 +132,12 @@ export async function prepareSmoke(inputs: SmokeInputs, deps: ActionDeps): Promi
     ...(inputs.headers ? { headers: inputs.headers } : {}),
     baseDir: deps.cwd,
   });
-  const expectJson = inputs['expect-json'] ? await loadExpectJson(inputs['expect-json'], deps.cwd) : undefined;
-  const schema = inputs['expect-schema'] ? await loadResponseSchema(inputs['expect-schema'], deps.cwd) : undefined;
+  const expectJson = inputs['expect-json']
+    ? await loadExpectJson(inputs['expect-json'], deps.cwd)
+    : undefined;
+  const schema = inputs['expect-schema']
+    ? await loadResponseSchema(inputs['expect-schema'], deps.cwd)
+    : undefined;
   return {
     inputs,
     options: {
@@ -161,7 +175,11 @@ export async function smokeTest(
     : await resolveService(inputs, deps);
 
   const section = report.section('smoke-test-service', `Smoke test ${service.label}`);
-  const options: SmokeTestOptions = { ...prepared.options, scoringUri: service.scoringUri, headers: service.headers };
+  const options: SmokeTestOptions = {
+    ...prepared.options,
+    scoringUri: service.scoringUri,
+    headers: service.headers,
+  };
   log.info(`smoke testing ${service.scoringUri} with ${requests.length} request file(s)`);
   const result = await runSmokeTest(options, { clock: deps.clock, log });
   addFacts(
@@ -169,9 +187,15 @@ export async function smokeTest(
     fact('Scoring URI', service.scoringUri, { code: true }),
     fact('Result', result.message),
     fact('Requests', result.requests),
-    fact('Latency p50 / p95 / max', `${ms(result.latency.p50)} / ${ms(result.latency.p95)} / ${ms(result.latency.max)}`),
+    fact(
+      'Latency p50 / p95 / max',
+      `${ms(result.latency.p50)} / ${ms(result.latency.p95)} / ${ms(result.latency.max)}`,
+    ),
     result.budget.maxLatencyMs !== undefined
-      ? fact('Latency budget (p95)', `${result.budget.maxLatencyMs} ms: ${result.budget.passed ? 'met' : 'exceeded'}`)
+      ? fact(
+          'Latency budget (p95)',
+          `${result.budget.maxLatencyMs} ms: ${result.budget.passed ? 'met' : 'exceeded'}`,
+        )
       : undefined,
   );
   section.tables.push({
@@ -190,10 +214,20 @@ export async function smokeTest(
     ]),
   });
   const assertionRows = result.files.flatMap((f) =>
-    f.assertions.map((a) => [f.name, a.text, a.passed ? '✅' : '❌', a.expected, a.actual ?? (a.passed ? '' : '—')]),
+    f.assertions.map((a) => [
+      f.name,
+      a.text,
+      a.passed ? '✅' : '❌',
+      a.expected,
+      a.actual ?? (a.passed ? '' : '—'),
+    ]),
   );
   if (assertionRows.length > 0) {
-    section.tables.push({ caption: 'Assertions', columns: ['Request', 'Assertion', '', 'Expected', 'Actual'], rows: assertionRows });
+    section.tables.push({
+      caption: 'Assertions',
+      columns: ['Request', 'Assertion', '', 'Expected', 'Actual'],
+      rows: assertionRows,
+    });
   }
   if (result.passed) report.finish(section, 'succeeded');
   else report.fail(section, result.message);

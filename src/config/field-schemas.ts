@@ -93,6 +93,13 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 }
 
+/** Python truthiness of a loaded value (how az ml and v1 test optional keys). */
+export function truthy(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length > 0;
+  if (isPlainObject(v)) return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
 export const mapping = z.custom<Record<string, unknown>>(isPlainObject, { message: 'expected a mapping' });
 
 /**

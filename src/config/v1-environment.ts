@@ -10,6 +10,7 @@ import {
   type LoadContext,
   mapping,
   stringMap,
+  truthy,
   withPythonStrings,
 } from './field-schemas.ts';
 import { type KnownKeys, knownKeys, mappingOf, silent } from './known-keys.ts';
@@ -115,13 +116,6 @@ export interface V1EnvironmentResult {
 }
 
 type Issue = (at: (string | number)[], message: string) => void;
-
-/** Python truthiness of a loaded value. */
-export function truthy(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length > 0;
-  if (isPlainObject(v)) return Object.keys(v).length > 0;
-  return Boolean(v);
-}
 
 export interface V1Paths {
   /** Where relative conda paths resolve (sourceDirectory, else the config file's folder). */

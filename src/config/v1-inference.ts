@@ -4,7 +4,7 @@
 
 import path from 'node:path';
 import { z } from 'zod';
-import { isPlainObject, type LoadContext, parseNested, withPythonStrings } from './field-schemas.ts';
+import { isPlainObject, type LoadContext, parseNested, truthy, withPythonStrings } from './field-schemas.ts';
 import { ignored, type KnownKeys, knownKeys, mappingOf, noteUnknownKeys } from './known-keys.ts';
 import { pathKind } from './local-paths.ts';
 import { parseWithSchema } from './schema-issues.ts';
@@ -13,7 +13,6 @@ import type { CodeConfiguration, ConfigNote, EnvironmentRef } from './spec.ts';
 import {
   fromLegacyKeys,
   LEGACY_KEYS,
-  truthy,
   V1_ENVIRONMENT_KEYS,
   V1_REGISTRY_KEYS,
   V1EnvironmentTranslation,

@@ -9,6 +9,7 @@ import {
   lowerEnum,
   snakeEnum,
   stringMap,
+  truthy,
 } from './field-schemas.ts';
 import {
   ignored,
@@ -61,13 +62,6 @@ const KUBERNETES_KEYS: KnownKeys = {
   ...COMMON_KEYS,
   public_network_access: ignored('public_network_access is not supported on Kubernetes endpoints; ignored'),
 };
-
-/** Python truthiness, which is how az ml tells a Kubernetes endpoint (`compute: azureml:...`). */
-function truthy(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length > 0;
-  if (isPlainObject(v)) return Object.keys(v).length > 0;
-  return Boolean(v);
-}
 
 /** deployment → percent; 0 entries dropped (az ml drops them); deployment names lower-cased like names are. */
 const trafficSchema = z.record(z.string(), intInRange(0, 100)).transform((t, zctx) => {

@@ -25,10 +25,16 @@ export interface ContentHash {
 export const HASH_PROPERTY = 'azureml-deploy.content_hash';
 const CHUNK = 4 * 1024 * 1024;
 
+export interface ContentOptions {
+  /** Leaves out more than the ignore files do (relative POSIX path; folders are asked before descending). */
+  exclude?: (relPath: string, isDir: boolean) => boolean;
+}
+
 /** Lists the files a path contributes, honouring `.amlignore`, else `.gitignore`, at a folder's root. */
 export async function listContent(
   root: string,
   label = root,
+  opts: ContentOptions = {},
 ): Promise<{ files: ContentFile[]; kind: 'file' | 'folder' }> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
@@ -50,7 +56,7 @@ export async function listContent(
       // Symlinks are followed, as the Azure ML SDK does.
       const s = entry.isSymbolicLink() ? await stat(abs) : undefined;
       const isDir = s ? s.isDirectory() : entry.isDirectory();
-      if (isIgnored(rules, relPath, isDir)) continue;
+      if (isIgnored(rules, relPath, isDir) || opts.exclude?.(relPath, isDir)) continue;
       if (isDir) await walk(abs, relPath);
       else files.push({ relPath, absPath: abs, size: s ? s.size : (await stat(abs)).size });
     }
@@ -73,8 +79,12 @@ async function readIgnoreRules(root: string): Promise<IgnoreRule[]> {
   return [];
 }
 
-export async function hashContent(root: string, label = root): Promise<ContentHash> {
-  const { files, kind } = await listContent(root, label);
+export async function hashContent(
+  root: string,
+  label = root,
+  opts: ContentOptions = {},
+): Promise<ContentHash> {
+  const { files, kind } = await listContent(root, label, opts);
   const hash = createHash('sha256');
   const buffer = Buffer.allocUnsafe(CHUNK);
   let totalBytes = 0;

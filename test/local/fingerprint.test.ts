@@ -17,7 +17,7 @@ test('hashContent is stable, ignores Python caches, and sees renames, edits and 
   const code = join(dir, 'code');
   await cp(join(examples, 'demo'), code, { recursive: true });
   const first = await hashContent(code);
-  assert.match(first, /^[0-9a-f]{64}$/);
+  assert.match(first, /^sha256:[0-9a-f]{64}$/);
   assert.equal(await hashContent(code), first);
 
   await mkdir(join(code, '__pycache__'), { recursive: true });

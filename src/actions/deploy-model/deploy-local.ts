@@ -1,6 +1,7 @@
 // deploy-model on the local target: resolve the model through the local registry, then start (or keep)
 // the entry script's host process and wait for it to answer.
 
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelRef } from '../../config/spec.ts';
 import { ActionFailure, UsageError } from '../../errors.ts';
@@ -9,6 +10,7 @@ import { hashContent } from '../../registry/content-hash.ts';
 import { LocalModelRegistry } from '../../registry/local-registry.ts';
 import type { RegisteredModel } from '../../registry/model-registry.ts';
 import { addFacts, fact, type Report, type ReportSection } from '../../report/report.ts';
+import { planHostLaunch } from '../../targets/local/find-host.ts';
 import {
   getLocalServiceStatus,
   type LocalServiceRequest,
@@ -48,12 +50,22 @@ export interface LocalPlan {
   runtime: string;
 }
 
-/** Checks what only the local target needs, before any side effect. */
-export function validateLocalRequest(req: DeployRequest): void {
-  if (req.code?.code.kind !== 'path') {
+/** Checks what only the local target needs, before any side effect (the model is registered first). */
+export function validateLocalRequest(
+  req: DeployRequest,
+  host: { python: string | undefined; runtime: 'auto' | 'docker'; env: NodeJS.ProcessEnv },
+): void {
+  const code = req.code?.code;
+  if (code?.kind !== 'path') {
     throw new UsageError(
       'the local target runs an entry script: give code-path and scoring-script (or code_configuration in the deployment file)',
       'code-path',
+    );
+  }
+  if (!existsSync(path.join(code.path, req.code!.scoringScript))) {
+    throw new UsageError(
+      `scoring script ${req.code!.scoringScript} was not found in ${code.path}`,
+      'scoring-script',
     );
   }
   if (req.model && (req.model.kind === 'arm-id' || req.model.kind === 'registry')) {
@@ -62,6 +74,26 @@ export function validateLocalRequest(req: DeployRequest): void {
       'model',
     );
   }
+  const image = req.environment?.kind === 'inline' ? req.environment.image : undefined;
+  // Throws when the interpreter, docker or the image is missing.
+  planHostLaunch(
+    {
+      runtime: host.runtime,
+      endpointName: req.endpointName,
+      deploymentName: req.deploymentName,
+      modelDir: '',
+      modelName: '',
+      modelVersion: '',
+      codeDir: code.path,
+      scoringScript: req.code!.scoringScript,
+      environmentVariables: req.environmentVariables,
+      port: req.port ?? 0,
+      host: '127.0.0.1',
+      ...(host.python ? { python: host.python } : {}),
+      ...(image ? { image } : {}),
+    },
+    { env: host.env },
+  );
 }
 
 export async function deployLocal(
@@ -72,7 +104,7 @@ export async function deployLocal(
   report: Report,
   section: ReportSection,
 ): Promise<DeployOutcome> {
-  validateLocalRequest(req);
+  validateLocalRequest(req, { python: opts.python, runtime: opts.runtime, env: deps.env });
   const code = req.code!;
   const registry = new LocalModelRegistry(opts.localDir, () => deps.clock.now());
   const deadline = deps.clock.now() + opts.timeoutMinutes * 60_000;

@@ -73,17 +73,15 @@ export async function prepareDeploy(
   const target = await resolveTarget(inputs, deps.cwd, loaded?.targetHint);
   const request = mergeDeployRequest(inputs, loaded, deps.cwd, deps.env);
   requireLocalTarget(target, 'deploy-model');
-  validateLocalRequest(request);
-  return {
-    request,
-    options: {
-      localDir: target.localDir,
-      timeoutMinutes: inputs['timeout-minutes'] ?? 30,
-      dryRun: inputs['dry-run'],
-      runtime: inputs['local-runtime'] ?? 'auto',
-      python: inputs.python,
-    },
+  const options: LocalDeployOptions = {
+    localDir: target.localDir,
+    timeoutMinutes: inputs['timeout-minutes'] ?? 30,
+    dryRun: inputs['dry-run'],
+    runtime: inputs['local-runtime'] ?? 'auto',
+    python: inputs.python,
   };
+  validateLocalRequest(request, { python: options.python, runtime: options.runtime, env: deps.env });
+  return { request, options };
 }
 
 export function applyDeploy(

@@ -27,3 +27,28 @@ export const targetInputs = {
   }),
   summary: input(bool(), { description: 'Write the job summary.', default: 'true' }),
 };
+
+/** How the Azure actions authenticate and which cloud they talk to (ACTIONS.md "Shared inputs"). */
+export const azureInputs = {
+  'client-id': input(optionalString(), {
+    description:
+      'Entra application (client) id. With `permissions: id-token: write`: OIDC workload identity done by the action, minting a fresh GitHub ID token whenever a new Entra token is needed. With `client-secret`: a service principal secret. Neither: the `az` session left by azure/login.',
+  }),
+  'tenant-id': input(optionalString(), { description: 'Entra tenant id (with `client-id`).' }),
+  'client-secret': input(optionalString(), {
+    description: 'Service principal secret (with `client-id` and `tenant-id`).',
+    secret: true,
+  }),
+  'arm-endpoint': input(optionalString(), {
+    description: 'Azure Resource Manager endpoint (sovereign clouds, tests); the token scope follows it.',
+    default: 'https://management.azure.com',
+  }),
+  'authority-host': input(optionalString(), {
+    description: 'Microsoft Entra authority host.',
+    default: 'https://login.microsoftonline.com',
+  }),
+  'api-version': input(optionalString(), {
+    description: 'ARM api-version for Microsoft.MachineLearningServices.',
+    default: '2026-07-01',
+  }),
+};

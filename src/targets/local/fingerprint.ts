@@ -1,52 +1,30 @@
 // A stable fingerprint of what a local deployment runs, so a re-run with an unchanged spec against a
 // Healthy service can report changed=false instead of restarting it.
 
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { isAbsolute, relative, sep } from 'node:path';
+import { hashContent as hashFiles } from '../../registry/content-hash.ts';
 
 /** Python's byte-code caches change on every import; they are not part of what was deployed. */
-function isSkipped(name: string, isDirectory: boolean): boolean {
+function isPythonCache(relPath: string, isDirectory: boolean): boolean {
+  const name = relPath.slice(relPath.lastIndexOf('/') + 1);
   return isDirectory ? name === '__pycache__' : name.endsWith('.pyc');
 }
 
-async function listFiles(root: string, prefix: string, out: string[]): Promise<void> {
-  for (const entry of await readdir(join(root, prefix), { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    // Follow symlinks the way a copy or upload would.
-    const isDirectory =
-      entry.isDirectory() || (entry.isSymbolicLink() && (await stat(join(root, rel))).isDirectory());
-    if (isSkipped(entry.name, isDirectory)) continue;
-    if (isDirectory) await listFiles(root, rel, out);
-    else if (entry.isFile() || entry.isSymbolicLink()) out.push(rel);
-  }
-}
-
-async function hashFile(hash: Hash, path: string): Promise<void> {
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-}
-
 /**
- * SHA-256 (hex) over the sorted relative paths (`/`-separated) and bytes of every file under `path`,
- * skipping `__pycache__` folders and `.pyc` files. A single file hashes as its base name and bytes.
- * Each file contributes `path \0 size \0 bytes`, so moving bytes between files changes the hash.
+ * The registry's content hash (sorted relative paths, sizes and bytes; .amlignore/.gitignore honoured) of a
+ * code or model folder, without Python's byte-code caches.
  */
-export async function hashContent(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  const info = await stat(path);
-  const root = info.isDirectory() ? path : undefined;
-  const files: string[] = [];
-  if (root) await listFiles(root, '', files);
-  else files.push(basename(path));
-  files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const rel of files) {
-    const full = root ? join(root, rel) : path;
-    const size = (await stat(full)).size;
-    hash.update(`${rel}\0${size}\0`);
-    await hashFile(hash, full);
-  }
-  return hash.digest('hex');
+export async function hashContent(path: string, excludeDir?: string): Promise<string> {
+  // The local target's own state (registry, logs) often lives inside a code folder such as `./`.
+  const skip = excludeDir ? relative(path, excludeDir).split(sep).join('/') : undefined;
+  const inside = skip !== undefined && skip !== '' && !skip.startsWith('..') && !isAbsolute(skip);
+  return (
+    await hashFiles(path, path, {
+      exclude: (rel, isDir) =>
+        isPythonCache(rel, isDir) || (inside && (rel === skip || rel.startsWith(`${skip}/`))),
+    })
+  ).hash;
 }
 
 export interface FingerprintInput {
@@ -63,6 +41,8 @@ export interface FingerprintInput {
   runtime: string;
   image?: string;
   port?: number;
+  /** The local target's state folder, left out of the code hash when it sits inside the code folder. */
+  localDir?: string;
 }
 
 /** SHA-256 (hex) of everything that decides what a local deployment serves. Key order does not matter. */
@@ -76,7 +56,7 @@ export async function deploymentFingerprint(input: FingerprintInput): Promise<st
       id: input.modelId,
       content: input.modelContentHash ?? (input.modelDir ? await hashContent(input.modelDir) : null),
     },
-    code: await hashContent(input.codeDir),
+    code: await hashContent(input.codeDir, input.localDir),
     scoringScript: input.scoringScript.replaceAll('\\', '/').replace(/^\.\//, ''),
     // Values are hashed, never stored: they may be secrets.
     env,

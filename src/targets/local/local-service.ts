@@ -177,6 +177,7 @@ export function localDeploymentFingerprint(req: LocalServiceRequest): Promise<st
     ...(req.modelContentHash !== undefined ? { modelContentHash: req.modelContentHash } : {}),
     modelDir: req.modelDir,
     codeDir: req.codeDir,
+    localDir: req.localDir,
     scoringScript: req.scoringScript,
     environmentVariables: req.environmentVariables,
     ...(req.python !== undefined ? { python: req.python } : {}),

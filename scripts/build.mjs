@@ -19,8 +19,34 @@ const entries = {
   cli: 'src/cli/index.ts',
 };
 
+// @actions/core imports its OIDC client (and with it @actions/http-client and undici) at load time, which is
+// most of an action's start-up. Only getIDToken needs it: serve core a stand-in that loads the real module on
+// first use (a separate chunk).
+const lazyOidc = {
+  name: 'lazy-actions-oidc',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, (args) => {
+      if (!args.importer.includes(`${path.sep}@actions${path.sep}core${path.sep}`)) return undefined;
+      if (args.pluginData?.real) return undefined;
+      return { path: path.join(path.dirname(args.importer), 'oidc-utils.js'), namespace: 'lazy-oidc' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-oidc' }, (args) => ({
+      resolveDir: path.dirname(args.path),
+      contents: `export const OidcClient = {
+  async getIDToken(audience) {
+    const real = await import(${JSON.stringify(args.path)});
+    return real.OidcClient.getIDToken(audience);
+  },
+};`,
+    }));
+  },
+};
+
 await rm(path.join(root, 'dist'), { recursive: true, force: true });
 await build({
+  plugins: [lazyOidc],
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   absWorkingDir: root,
   entryPoints: Object.fromEntries(Object.entries(entries).map(([name, file]) => [`${name}/index`, file])),
   outdir: 'dist',

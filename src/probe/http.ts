@@ -1,7 +1,20 @@
 // Sends one scoring request and measures it. Never throws for network trouble: every outcome is a value with
 // an error class, so readiness, assertions and statistics can count and report it.
 
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
+
+// undici is loaded on first use: it is most of a bundle's start-up cost, and an action that fails validation
+// or never sends a request should not pay for it.
+let undiciRequest: typeof import('undici').request | undefined;
+async function loadRequest(): Promise<typeof import('undici').request> {
+  if (!undiciRequest) {
+    // CommonJS behind import(): named exports under Node, maybe only `default` in a bundle.
+    const mod = (await import('undici')) as typeof import('undici') & { default?: typeof import('undici') };
+    undiciRequest = mod.request ?? mod.default?.request;
+    if (!undiciRequest) throw new Error('undici did not load');
+  }
+  return undiciRequest;
+}
 
 export type ErrorClass =
   | 'connection-refused'
@@ -46,6 +59,7 @@ export async function sendRequest(opts: SendOptions): Promise<ProbeOutcome> {
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
   try {
+    const request = await loadRequest();
     const res = await request(opts.url, {
       method: (opts.method ?? 'POST') as Dispatcher.HttpMethod,
       headers: opts.headers,

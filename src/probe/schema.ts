@@ -4,9 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import ajvDraft07 from 'ajv';
-import ajv2019 from 'ajv/dist/2019.js';
-import ajv2020, { type ErrorObject } from 'ajv/dist/2020.js';
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import { ConfigError } from '../errors.ts';
 import type { AssertionFailure } from './expectations.ts';
 import { describeValue } from './json-values.ts';
@@ -21,14 +19,21 @@ export interface ResponseSchema {
 }
 
 // ajv is CommonJS: under Node ESM (and esbuild's node mode) the default import is module.exports, whose
-// `.default` is the class; TypeScript's NodeNext view agrees, so `.default` works everywhere.
-const Ajv2020 = ajv2020.default;
-const Ajv2019 = ajv2019.default;
-const AjvDraft07 = ajvDraft07.default;
+// `.default` is the class; TypeScript's NodeNext view agrees, so `.default` works everywhere. It is loaded only
+// when a schema is given, to keep it off every action's start-up path.
+async function loadAjv() {
+  const [draft07, v2019, v2020] = await Promise.all([
+    import('ajv'),
+    import('ajv/dist/2019.js'),
+    import('ajv/dist/2020.js'),
+  ]);
+  return { AjvDraft07: draft07.default.default, Ajv2019: v2019.default.default, Ajv2020: v2020.default.default };
+}
+type AjvClasses = Awaited<ReturnType<typeof loadAjv>>;
 
 const AJV_OPTIONS = { allErrors: true, strict: false, validateFormats: false, logger: false } as const;
 
-function ajvFor(schema: unknown, file: string) {
+function ajvFor({ Ajv2020, Ajv2019, AjvDraft07 }: AjvClasses, schema: unknown, file: string) {
   const declared =
     schema && typeof schema === 'object' ? (schema as { $schema?: unknown }).$schema : undefined;
   if (declared === undefined || (typeof declared === 'string' && declared.includes('2020-12'))) {
@@ -54,8 +59,8 @@ export async function loadResponseSchema(file: string, baseDir: string): Promise
   return compileResponseSchema(checkJson(text, file), file);
 }
 
-export function compileResponseSchema(schema: unknown, file: string): ResponseSchema {
-  const ajv = ajvFor(schema, file);
+export async function compileResponseSchema(schema: unknown, file: string): Promise<ResponseSchema> {
+  const ajv = ajvFor(await loadAjv(), schema, file);
   let validateFn: ReturnType<typeof ajv.compile>;
   try {
     validateFn = ajv.compile(schema as object);

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { loadDeploymentConfig } from '../../config/load-deployment-config.ts';
 import type { LoadedDeploymentConfig } from '../../config/spec.ts';
 import { UsageError } from '../../errors.ts';
 import type { Log } from '../../log.ts';
@@ -104,7 +103,10 @@ async function loadConfig(inputs: DeployInputs, cwd: string): Promise<LoadedDepl
       ? { deploymentConfig: path.resolve(cwd, inputs['deployment-config']) }
       : {}),
   };
-  return Object.keys(files).length > 0 ? loadDeploymentConfig(files) : undefined;
+  if (Object.keys(files).length === 0) return undefined;
+  // The YAML/JSON loaders (and their schemas) load only when a file is given: start-up stays small.
+  const { loadDeploymentConfig } = await import('../../config/load-deployment-config.ts');
+  return loadDeploymentConfig(files);
 }
 
 export function writeDeployOutputs(

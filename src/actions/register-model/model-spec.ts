@@ -2,7 +2,6 @@
 
 import path from 'node:path';
 import type { ModelSpec, ModelType } from '../../config/spec.ts';
-import { loadV2Model } from '../../config/v2-model.ts';
 import { UsageError } from '../../errors.ts';
 
 export interface ModelInputs {
@@ -19,8 +18,9 @@ export interface ModelInputs {
 const URI = /^(azureml|https?|wasbs?|runs|abfss?):/i;
 
 export async function modelSpecFromInputs(inputs: ModelInputs, cwd: string): Promise<ModelSpec> {
+  // The YAML loader loads only when a model file is given.
   const fromFile = inputs['model-file']
-    ? await loadV2Model(path.resolve(cwd, inputs['model-file']))
+    ? (await import('../../config/v2-model.ts')).loadV2Model(path.resolve(cwd, inputs['model-file']))
     : undefined;
   const name = inputs['model-name'] ?? fromFile?.name;
   if (!name) throw new UsageError('is required (or give model-file with a name)', 'model-name');

@@ -115,10 +115,29 @@ export function assetRoutes(ctx: FakeContext, store: AssetStore): Route[] {
     {
       method: 'POST',
       pattern: /^\/datastores\/([^/]+)\/listSecrets$/i,
-      handle: (_req, [name = '']) =>
-        name.toLowerCase() === DATASTORE
-          ? { status: 200, body: { secretsType: 'AccountKey', key: AZURITE_KEY } }
-          : notFound(`Datastore '${name}'`),
+      handle: (_req, [name = '']) => {
+        if (name.toLowerCase() !== DATASTORE) return notFound(`Datastore '${name}'`);
+        switch (ctx.settings.datastoreCredentials) {
+          case 'None':
+            return armError(400, 'UserError', 'No secrets for credentials of type None.');
+          case 'Sas':
+            return {
+              status: 200,
+              body: {
+                secretsType: 'Sas',
+                sasToken: containerSas({
+                  account: AZURITE_ACCOUNT,
+                  key: AZURITE_KEY,
+                  container: ctx.containerName,
+                  permissions: 'racwdl',
+                  expiresOnMs: Date.now() + 2 * 3600_000,
+                }),
+              },
+            };
+          default:
+            return { status: 200, body: { secretsType: 'AccountKey', key: AZURITE_KEY } };
+        }
+      },
     },
   ];
 
@@ -378,6 +397,9 @@ function workspaceJson(ctx: FakeContext): Record<string, unknown> {
 }
 
 function datastoreJson(ctx: FakeContext): Record<string, unknown> {
+  // Backed by Azurite, the datastore points at it (`127.0.0.1:PORT`, path-style), as a real one points at
+  // `core.windows.net`.
+  const blob = ctx.blobEndpoint ? new URL(ctx.blobEndpoint) : undefined;
   return {
     id: `${ctx.workspacePath}/datastores/${DATASTORE}`,
     name: DATASTORE,
@@ -386,10 +408,10 @@ function datastoreJson(ctx: FakeContext): Record<string, unknown> {
       datastoreType: 'AzureBlob',
       accountName: AZURITE_ACCOUNT,
       containerName: ctx.containerName,
-      endpoint: 'core.windows.net',
-      protocol: 'https',
+      endpoint: blob ? blob.host : 'core.windows.net',
+      protocol: blob ? blob.protocol.replace(/:$/, '') : 'https',
       serviceDataAccessAuthIdentity: 'WorkspaceSystemAssignedIdentity',
-      credentials: { credentialsType: 'AccountKey' },
+      credentials: { credentialsType: ctx.settings.datastoreCredentials },
       isDefault: true,
       description: null,
       tags: {},

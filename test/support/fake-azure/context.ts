@@ -51,6 +51,11 @@ export interface FakeSettings {
   pollRetryAfterSeconds: number | undefined;
   /** `strict`: ARM routes need an unexpired token the fake issued for `<url>/.default`. */
   auth: 'strict' | 'any';
+  /**
+   * The default datastore's credentials: `AccountKey` (listSecrets gives the key), `Sas` (a container SAS) or
+   * `None` (identity-based: listSecrets answers 400, clients use their own Entra token for storage).
+   */
+  datastoreCredentials: 'AccountKey' | 'Sas' | 'None';
 }
 
 export interface WorkspaceInfo {

@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent } from 'undici';
+import { Agent, request } from 'undici';
 import { ArmClient, type ArmClientOptions } from '../../../src/azure/arm-client.ts';
 import type { Credential } from '../../../src/azure/credentials/credential.ts';
 import { type Clock, systemClock } from '../../../src/clock.ts';
@@ -120,6 +120,7 @@ const DEFAULT_SETTINGS: FakeSettings = {
   asyncOperationHeader: true,
   pollRetryAfterSeconds: undefined,
   auth: 'strict',
+  datastoreCredentials: 'AccountKey',
 };
 
 const API_VERSIONS = [
@@ -474,13 +475,19 @@ async function createContainer(blobEndpoint: string, container: string): Promise
     resourceTypes: 'sco',
     expiresOnMs: Date.now() + 3600_000,
   });
-  const res = await fetch(`${blobEndpoint}/${container}?restype=container&${sas}`, {
-    method: 'PUT',
-    headers: { 'x-ms-version': '2021-08-06' },
-  });
-  if (res.status !== 201 && res.status !== 409) {
-    throw new Error(
-      `fake-azure: creating container ${container} in Azurite failed: HTTP ${res.status} ${await res.text()}`,
-    );
+  // An https Azurite (the one that accepts OAuth) has a self-signed certificate; this is loopback test traffic.
+  const agent = new Agent({ connect: { rejectUnauthorized: false } });
+  try {
+    const res = await request(`${blobEndpoint}/${container}?restype=container&${sas}`, {
+      method: 'PUT',
+      headers: { 'x-ms-version': '2021-08-06' },
+      dispatcher: agent,
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 201 && res.statusCode !== 409) {
+      throw new Error(`fake-azure: creating container ${container} in Azurite failed: HTTP ${res.statusCode} ${text}`);
+    }
+  } finally {
+    await agent.close();
   }
 }

@@ -2,7 +2,7 @@
 // (the code). scripts/build.mjs writes them; test/metadata.test.ts fails when a committed file differs.
 
 import { stringify } from 'yaml';
-import { ACTIONS } from '../src/actions/registry.ts';
+import { loadAllActions } from '../src/actions/registry.ts';
 import type { AnyAction } from '../src/actions/shared/action-definition.ts';
 import type { InputDefs, OutputDefs } from '../src/actions/shared/define-inputs.ts';
 
@@ -47,8 +47,8 @@ export function renderActionYml(def: AnyAction): ActionYml {
   };
 }
 
-export function renderAllActionYml(): ActionYml[] {
-  return Object.values(ACTIONS).map(renderActionYml);
+export async function renderAllActionYml(): Promise<ActionYml[]> {
+  return (await loadAllActions()).map(renderActionYml);
 }
 
 const START = '<!-- generated:inputs-outputs:start -->';

@@ -6,7 +6,7 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { ACTIONS } from '../src/actions/registry.ts';
+import { loadAllActions } from '../src/actions/registry.ts';
 import { readmeFile, renderAllActionYml, updateReadme } from './action-metadata.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -67,11 +67,11 @@ await build({
 await mkdir(path.join(root, 'dist/local-host'), { recursive: true });
 await copyFile(path.join(root, 'src/local-host/host.py'), path.join(root, 'dist/local-host/host.py'));
 
-for (const { file, text } of renderAllActionYml()) {
+for (const { file, text } of await renderAllActionYml()) {
   await mkdir(path.dirname(path.join(root, file)), { recursive: true });
   await writeFile(path.join(root, file), text);
 }
-for (const def of Object.values(ACTIONS)) {
+for (const def of await loadAllActions()) {
   const file = path.join(root, readmeFile(def));
   const text = await readFile(file, 'utf8');
   const updated = updateReadme(text, def, readmeFile(def));

@@ -1,13 +1,12 @@
 // `node dist/cli/index.js <action> [--input value ...]`: the same actions outside GitHub (ACTIONS.md).
 
 import { spawn } from 'node:child_process';
-import { ACTIONS } from '../actions/registry.ts';
+import { ACTION_LOADERS, ACTION_NAMES } from '../actions/registry.ts';
 import type { SpawnFn } from '../actions/shared/action-definition.ts';
 import { runAction } from '../actions/shared/run-action.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { errorMessage, UsageError } from '../errors.ts';
 import { type CliStreams, createCliIO } from './cli-io.ts';
-import { runDemo } from './demo.ts';
 import { inputFromEnv, parseArgs } from './parse-args.ts';
 
 export interface CliDeps {
@@ -22,7 +21,7 @@ export interface CliDeps {
 const USAGE = `usage: azureml-deploy <action> [--<input-name> value | --<input-name>=value | --<boolean-input>] ...
        azureml-deploy demo
 
-actions: ${Object.keys(ACTIONS).join(', ')}
+actions: ${ACTION_NAMES.join(', ')}
 Inputs are the action's inputs (see its action.yml); INPUT_<NAME> environment variables work too, flags win.
 --summary-file FILE writes the job summary there (default: $GITHUB_STEP_SUMMARY, else stderr).
 Outputs are printed last on stdout as name=value. Exit codes: 0 success, 1 failed, 2 bad usage or input.
@@ -34,12 +33,13 @@ export async function runCli(argv: readonly string[], deps: CliDeps): Promise<0 
     deps.streams[command ? 'stdout' : 'stderr'].write(USAGE);
     return command ? 0 : 2;
   }
-  if (command === 'demo') return runDemo(rest, deps);
-  const def = ACTIONS[command];
-  if (!def) {
+  if (command === 'demo') return (await import('./demo.ts')).runDemo(rest, deps);
+  const load = ACTION_LOADERS[command];
+  if (!load) {
     deps.streams.stderr.write(`error: unknown action '${command}'\n${USAGE}`);
     return 2;
   }
+  const def = await load();
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs(rest, def.inputs);

@@ -27,7 +27,11 @@ async function loadAjv() {
     import('ajv/dist/2019.js'),
     import('ajv/dist/2020.js'),
   ]);
-  return { AjvDraft07: draft07.default.default, Ajv2019: v2019.default.default, Ajv2020: v2020.default.default };
+  return {
+    AjvDraft07: draft07.default.default,
+    Ajv2019: v2019.default.default,
+    Ajv2020: v2020.default.default,
+  };
 }
 type AjvClasses = Awaited<ReturnType<typeof loadAjv>>;
 

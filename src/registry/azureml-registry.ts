@@ -162,9 +162,12 @@ export class AzureModelRegistry implements ModelRegistry {
     };
     for (let attempt = 1; ; attempt++) {
       try {
-        const res = await this.#workspace.client.put<ModelVersionJson>(this.#versionPath(spec.name, version), {
-          body,
-        });
+        const res = await this.#workspace.client.put<ModelVersionJson>(
+          this.#versionPath(spec.name, version),
+          {
+            body,
+          },
+        );
         const model = this.#toResult(spec.name, res.body ?? {}, false, version);
         this.#log.info(`model ${model.id} registered (${modelUri})`);
         return {
@@ -198,7 +201,8 @@ export class AzureModelRegistry implements ModelRegistry {
   }
 
   async resolve(name: string, version?: string): Promise<RegisteredModel | undefined> {
-    const found = version === undefined ? await this.#latestVersion(name) : await this.#getVersion(name, version);
+    const found =
+      version === undefined ? await this.#latestVersion(name) : await this.#getVersion(name, version);
     return found ? this.#toResult(name, found, true) : undefined;
   }
 
@@ -278,7 +282,9 @@ export class AzureModelRegistry implements ModelRegistry {
       });
       const seconds = Math.max(1, this.#clock.now() - started) / 1000;
       if (result.alreadyComplete) {
-        this.#log.info(`content ${content.hash} is already in datastore '${datastore.name}': nothing uploaded`);
+        this.#log.info(
+          `content ${content.hash} is already in datastore '${datastore.name}': nothing uploaded`,
+        );
       } else {
         this.#log.info(
           `uploaded ${result.filesUploaded} file(s), ${mib(result.bytesSent)} MiB, to datastore '${datastore.name}' in ${seconds.toFixed(1)} s (${mib(result.bytesSent / seconds)} MiB/s)` +
@@ -288,7 +294,11 @@ export class AzureModelRegistry implements ModelRegistry {
       }
       return result;
     } catch (error) {
-      if (error instanceof BlobError && error.isAccessDenied && datastore.authReason === 'listSecrets refused') {
+      if (
+        error instanceof BlobError &&
+        error.isAccessDenied &&
+        datastore.authReason === 'listSecrets refused'
+      ) {
         throw new ActionFailure(deniedUploadMessage(datastore, this.#workspace.path, error.message));
       }
       throw error;
@@ -303,7 +313,8 @@ export class AzureModelRegistry implements ModelRegistry {
     }
     const theirs =
       identity.kind === 'hash'
-        ? (existing.properties?.properties?.[HASH_PROPERTY] ?? 'no content hash: not registered by this action')
+        ? (existing.properties?.properties?.[HASH_PROPERTY] ??
+          'no content hash: not registered by this action')
         : (existing.properties?.modelUri ?? 'no modelUri');
     throw new UsageError(
       `model ${spec.name} version ${version} already exists with different content (${theirs}); ` +

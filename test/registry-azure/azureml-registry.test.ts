@@ -52,7 +52,9 @@ test('a single file is uploaded to LocalUpload/<hash>/<name> with the account ke
   assert.ok(blobRequests.length > 0);
   for (const r of blobRequests) assert.match(r.authorization ?? '', /^SharedKey devstoreaccount1:/);
 
-  const put = s.fake.requests.find((r) => r.method === 'PUT' && r.path.endsWith('/models/diabetes/versions/1'));
+  const put = s.fake.requests.find(
+    (r) => r.method === 'PUT' && r.path.endsWith('/models/diabetes/versions/1'),
+  );
   assert.deepEqual(put?.body, {
     properties: {
       modelUri: m.uri,
@@ -210,7 +212,9 @@ test('a 409 on the version PUT is retried with a fresh nextVersion', async (t) =
     method: 'PUT',
     path: /\/models\/diabetes\/versions\/1$/,
     status: 409,
-    body: { error: { code: 'UserError', message: 'A model version with this name and version already exists.' } },
+    body: {
+      error: { code: 'UserError', message: 'A model version with this name and version already exists.' },
+    },
   });
   const m = await s.registry.register(modelSpec(file), { dedupe: true });
   assert.equal(fault.hits, 1);
@@ -218,7 +222,12 @@ test('a 409 on the version PUT is retried with a fresh nextVersion', async (t) =
   const sequence = s.fake.requests
     .filter((r) => /\/models\/diabetes(\/versions\/1)?$/.test(r.path))
     .map((r) => `${r.method} ${r.path.replace(/.*\/models\//, '')}`);
-  assert.deepEqual(sequence, ['GET diabetes', 'PUT diabetes/versions/1', 'GET diabetes', 'PUT diabetes/versions/1']);
+  assert.deepEqual(sequence, [
+    'GET diabetes',
+    'PUT diabetes/versions/1',
+    'GET diabetes',
+    'PUT diabetes/versions/1',
+  ]);
   assert.match(s.log.text(), /version 1 was created concurrently; trying 1/);
 });
 
@@ -306,7 +315,10 @@ test('throttled blocks (503 and 429 with Retry-After) are retried after the wait
   assert.ok(s.clock.slept.includes(3000), `slept ${s.clock.slept}`);
   assert.ok(s.clock.slept.includes(7000), `slept ${s.clock.slept}`);
   assert.equal(s.proxy.count('Put Block'), 5);
-  assert.equal(sha256((await s.reader.read(`LocalUpload/${hex(m.contentHash)}/big.bin`))?.bytes ?? Buffer.alloc(0)), sha256(bytes));
+  assert.equal(
+    sha256((await s.reader.read(`LocalUpload/${hex(m.contentHash)}/big.bin`))?.bytes ?? Buffer.alloc(0)),
+    sha256(bytes),
+  );
 });
 
 test('throttling past the deadline fails with the storage error and registers nothing', async (t) => {
@@ -314,7 +326,8 @@ test('throttling past the deadline fails with the storage error and registers no
   const dir = await tempDir(t);
   const file = path.join(dir, 'big.bin');
   await writeFile(file, patternBytes(200 * KiB, 2));
-  s.proxy.rule = (r) => (r.op === 'Put Block' ? { status: 503, headers: { 'retry-after': '900' } } : undefined);
+  s.proxy.rule = (r) =>
+    r.op === 'Put Block' ? { status: 503, headers: { 'retry-after': '900' } } : undefined;
   await assert.rejects(
     s.makeRegistry({ deadline: s.clock.now() + 60_000 }).register(modelSpec(file), { dedupe: true }),
     /Put Block failed .*ServerBusy.*asked to retry after 900 s, past the deadline/,
@@ -331,7 +344,10 @@ test('a SAS datastore secret is used as the query string', async (t) => {
   const sent = s.proxy.requests.filter((r) => r.op !== 'Create Container');
   assert.ok(sent.length > 0);
   for (const r of sent) assert.equal(r.authorization, undefined);
-  assert.equal((await s.reader.read(`LocalUpload/${hex(m.contentHash)}/model.bin`))?.bytes.toString(), 'sas weights');
+  assert.equal(
+    (await s.reader.read(`LocalUpload/${hex(m.contentHash)}/model.bin`))?.bytes.toString(),
+    'sas weights',
+  );
 });
 
 test('listSecrets 403: falls back to the identity, and when storage refuses it too names both roles and the scope', async (t) => {
@@ -378,8 +394,9 @@ test('a job output URI is registered as given, without any upload, and deduped b
   assert.equal(s.arm('GET', /\/datastores/), 0);
   assert.equal(s.blobEvents.length, 0);
   const put = s.fake.requests.find((r) => r.method === 'PUT');
-  assert.deepEqual((put?.body as { properties: Record<string, unknown> }).properties.properties, {});
-  assert.equal((put?.body as { properties: Record<string, unknown> }).properties.modelType, 'mlflow_model');
+  const sent = (put?.body ?? {}) as { properties?: Record<string, unknown> };
+  assert.deepEqual(sent.properties?.properties, {});
+  assert.equal(sent.properties?.modelType, 'mlflow_model');
 
   const again = await s.registry.register(modelSpec(uri), { dedupe: true });
   assert.equal(again.reused, true);
@@ -437,7 +454,9 @@ test('resolve, archive and delete', async (t) => {
   assert.equal((await s.registry.resolve('diabetes'))?.version, '2');
 
   assert.equal(await s.registry.archive('diabetes', '2'), true);
-  const archived = s.fake.inspect('/models/diabetes/versions/2').body as { properties: Record<string, unknown> };
+  const archived = s.fake.inspect('/models/diabetes/versions/2').body as {
+    properties: Record<string, unknown>;
+  };
   assert.equal(archived.properties.isArchived, true);
   assert.deepEqual(archived.properties.tags, { stage: 'dev' });
   assert.equal(archived.properties.modelUri, v2.uri);

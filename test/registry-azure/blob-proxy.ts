@@ -3,7 +3,7 @@
 // Its URL is path-style like Azurite's (`http://127.0.0.1:PORT/devstoreaccount1`), so the fake's datastore
 // can point at it. Also: helpers that read blobs back from Azurite directly, with a SAS.
 
-import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AZURITE_ACCOUNT, AZURITE_KEY } from '../support/fake-azure/index.ts';
 import { containerSas } from '../support/fake-azure/sas.ts';

@@ -10,7 +10,7 @@ import type { AzureWorkspace } from '../../src/azure/workspace.ts';
 import { fakeClock } from '../../src/clock.ts';
 import type { ModelSpec } from '../../src/config/spec.ts';
 import { recordingLog } from '../../src/log.ts';
-import { type AzureRegistryOptions, AzureModelRegistry } from '../../src/registry/azureml-registry.ts';
+import { AzureModelRegistry, type AzureRegistryOptions } from '../../src/registry/azureml-registry.ts';
 import type { AzuriteBlob } from '../support/azurite.ts';
 import { type FakeAzure, type FakeSettings, startFakeAzure } from '../support/fake-azure/index.ts';
 import { azuriteReader, type BlobProxy, startBlobProxy } from './blob-proxy.ts';
@@ -97,9 +97,8 @@ export async function setupRegistry(
     reader: azuriteReader(options.blobEndpoint ?? azurite.blobEndpoint, fake.containerName),
     makeRegistry,
     arm: (method, path) =>
-      fake.requests.filter(
-        (r) => r.method === method && path.test(r.path.slice(fake.workspacePath.length)),
-      ).length,
+      fake.requests.filter((r) => r.method === method && path.test(r.path.slice(fake.workspacePath.length)))
+        .length,
   };
 }
 

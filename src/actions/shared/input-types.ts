@@ -1,11 +1,11 @@
 // Parsers for the value kinds inputs share: strict booleans, numbers, durations, key=value lists, JSON,
 // enums. Each takes the raw string (undefined when unset) and says what it expected in its message.
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 type Raw = string | undefined;
 
-const raw = () => z.string().optional();
+const raw = () => z.optional(z.string());
 
 const booleanSchemas = new WeakSet<object>();
 
@@ -16,51 +16,63 @@ export function isBooleanSchema(schema: object): boolean {
 
 /** Strict `true` / `false` (case-insensitive, as the runner's getBooleanInput). */
 export function bool() {
-  const schema = raw().transform((v, ctx) => {
-    const t = v?.trim().toLowerCase();
-    if (t === 'true') return true;
-    if (t === 'false' || t === undefined) return false;
-    ctx.addIssue({ code: 'custom', message: `must be true or false (got '${v}')` });
-    return z.NEVER;
-  });
+  const schema = z.pipe(
+    raw(),
+    z.transform((v, ctx) => {
+      const t = v?.trim().toLowerCase();
+      if (t === 'true') return true;
+      if (t === 'false' || t === undefined) return false;
+      ctx.issues.push({ code: 'custom', message: `must be true or false (got '${v}')`, input: v });
+      return z.NEVER;
+    }),
+  );
   booleanSchemas.add(schema);
   return schema;
 }
 
 export function optionalString() {
-  return raw().transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+  return z.pipe(
+    raw(),
+    z.transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim())),
+  );
 }
 
 export function requiredString() {
-  return raw().transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') {
-      ctx.addIssue({ code: 'custom', message: 'is required' });
-      return z.NEVER;
-    }
-    return v.trim();
-  });
+  return z.pipe(
+    raw(),
+    z.transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') {
+        ctx.issues.push({ code: 'custom', message: 'is required', input: v });
+        return z.NEVER;
+      }
+      return v.trim();
+    }),
+  );
 }
 
 /** A whole number within bounds; undefined stays undefined. */
 export function integer(opts: { min?: number; max?: number } = {}) {
-  return raw().transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return undefined;
-    const t = v.trim();
-    if (!/^-?\d+$/.test(t)) {
-      ctx.addIssue({ code: 'custom', message: `must be a whole number (got '${v}')` });
-      return z.NEVER;
-    }
-    const n = Number(t);
-    if (opts.min !== undefined && n < opts.min) {
-      ctx.addIssue({ code: 'custom', message: `must be at least ${opts.min} (got ${n})` });
-      return z.NEVER;
-    }
-    if (opts.max !== undefined && n > opts.max) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${opts.max} (got ${n})` });
-      return z.NEVER;
-    }
-    return n;
-  });
+  return z.pipe(
+    raw(),
+    z.transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const t = v.trim();
+      if (!/^-?\d+$/.test(t)) {
+        ctx.issues.push({ code: 'custom', message: `must be a whole number (got '${v}')`, input: v });
+        return z.NEVER;
+      }
+      const n = Number(t);
+      if (opts.min !== undefined && n < opts.min) {
+        ctx.issues.push({ code: 'custom', message: `must be at least ${opts.min} (got ${n})`, input: v });
+        return z.NEVER;
+      }
+      if (opts.max !== undefined && n > opts.max) {
+        ctx.issues.push({ code: 'custom', message: `must be at most ${opts.max} (got ${n})`, input: v });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  );
 }
 
 /** A non-negative number (decimals allowed): minutes, seconds, milliseconds as the input name says. */
@@ -68,33 +80,47 @@ export function duration(
   unit: 'hours' | 'minutes' | 'seconds' | 'milliseconds',
   opts: { max?: number } = {},
 ) {
-  return raw().transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return undefined;
-    const t = v.trim();
-    if (!/^\d+(\.\d+)?$/.test(t)) {
-      ctx.addIssue({ code: 'custom', message: `must be a number of ${unit} (got '${v}')` });
-      return z.NEVER;
-    }
-    const n = Number(t);
-    if (opts.max !== undefined && n > opts.max) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${opts.max} ${unit} (got ${n})` });
-      return z.NEVER;
-    }
-    return n;
-  });
+  return z.pipe(
+    raw(),
+    z.transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const t = v.trim();
+      if (!/^\d+(\.\d+)?$/.test(t)) {
+        ctx.issues.push({ code: 'custom', message: `must be a number of ${unit} (got '${v}')`, input: v });
+        return z.NEVER;
+      }
+      const n = Number(t);
+      if (opts.max !== undefined && n > opts.max) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `must be at most ${opts.max} ${unit} (got ${n})`,
+          input: v,
+        });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  );
 }
 
 export function oneOf<const T extends readonly string[]>(values: T) {
-  return raw().transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return undefined;
-    const t = v.trim();
-    const found = values.find((x) => x.toLowerCase() === t.toLowerCase());
-    if (found === undefined) {
-      ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')} (got '${v}')` });
-      return z.NEVER;
-    }
-    return found as T[number];
-  });
+  return z.pipe(
+    raw(),
+    z.transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      const t = v.trim();
+      const found = values.find((x) => x.toLowerCase() === t.toLowerCase());
+      if (found === undefined) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `must be one of ${values.join(', ')} (got '${v}')`,
+          input: v,
+        });
+        return z.NEVER;
+      }
+      return found as T[number];
+    }),
+  );
 }
 
 /**
@@ -102,14 +128,17 @@ export function oneOf<const T extends readonly string[]>(values: T) {
  * Values of a JSON object are stringified the way Azure stores them.
  */
 export function keyValueMap() {
-  return raw().transform((v, ctx) => {
-    const result = parseKeyValues(v);
-    if (typeof result === 'string') {
-      ctx.addIssue({ code: 'custom', message: result });
-      return z.NEVER;
-    }
-    return result;
-  });
+  return z.pipe(
+    raw(),
+    z.transform((v, ctx) => {
+      const result = parseKeyValues(v);
+      if (typeof result === 'string') {
+        ctx.issues.push({ code: 'custom', message: result, input: v });
+        return z.NEVER;
+      }
+      return result;
+    }),
+  );
 }
 
 export function parseKeyValues(v: Raw): Record<string, string> | string {
@@ -143,23 +172,33 @@ export function parseKeyValues(v: Raw): Record<string, string> | string {
 
 /** Any JSON value, or a path to a JSON file resolved later by the caller (kept as text here). */
 export function json() {
-  return raw().transform((v, ctx) => {
-    if (v === undefined || v.trim() === '') return undefined;
-    try {
-      return JSON.parse(v) as unknown;
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `is not valid JSON: ${(err as Error).message}` });
-      return z.NEVER;
-    }
-  });
+  return z.pipe(
+    raw(),
+    z.transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return undefined;
+      try {
+        return JSON.parse(v) as unknown;
+      } catch (err) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `is not valid JSON: ${(err as Error).message}`,
+          input: v,
+        });
+        return z.NEVER;
+      }
+    }),
+  );
 }
 
 /** Multiline text: each non-empty line trimmed. */
 export function lines() {
-  return raw().transform((v) =>
-    (v ?? '')
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter((l) => l !== ''),
+  return z.pipe(
+    raw(),
+    z.transform((v) =>
+      (v ?? '')
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l !== ''),
+    ),
   );
 }

@@ -1,9 +1,9 @@
 // "Which target" (ACTIONS.md): an explicit `target` wins; else a v1 `computeType: local` means local; else
 // a workspace known from inputs or a config file with all three keys means azureml; else local.
 
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkspaceRef } from '../../config/spec.ts';
-import { findWorkspaceConfig, loadWorkspaceConfig } from '../../config/workspace-config.ts';
 import { UsageError } from '../../errors.ts';
 
 export interface TargetInputs {
@@ -39,8 +39,16 @@ export async function resolveTarget(
 
 async function resolveWorkspace(inputs: TargetInputs, cwd: string): Promise<WorkspaceRef | undefined> {
   const explicitFile = inputs['workspace-config'];
-  const file = explicitFile ? path.resolve(cwd, explicitFile) : await findWorkspaceConfig(cwd);
-  const fromFile: Partial<WorkspaceRef> = file ? await loadWorkspaceConfig(file) : {};
+  const candidates = explicitFile
+    ? []
+    : ['.azureml/config.json', 'config.json'].map((f) => path.join(cwd, f));
+  let fromFile: Partial<WorkspaceRef> = {};
+  if (explicitFile || candidates.some((f) => existsSync(f))) {
+    // The config loaders (yaml, zod) load only when there is a file to read, not on every action's start.
+    const { findWorkspaceConfig, loadWorkspaceConfig } = await import('../../config/workspace-config.ts');
+    const file = explicitFile ? path.resolve(cwd, explicitFile) : findWorkspaceConfig(cwd);
+    if (file) fromFile = loadWorkspaceConfig(file);
+  }
   const ws = {
     subscriptionId: inputs['subscription-id'] ?? fromFile.subscriptionId,
     resourceGroup: inputs['resource-group'] ?? fromFile.resourceGroup,

@@ -40,7 +40,11 @@ export async function authorizeRequest(
   signal?: AbortSignal,
 ): Promise<void> {
   if (auth.kind === 'account-key') {
-    headers.authorization = sharedKeyAuthorization(auth.accountName, auth.accountKey, { method, url, headers });
+    headers.authorization = sharedKeyAuthorization(auth.accountName, auth.accountKey, {
+      method,
+      url,
+      headers,
+    });
   } else if (auth.kind === 'entra') {
     const token = await auth.credential.getToken(auth.scope ?? STORAGE_SCOPE, signal);
     headers.authorization = `Bearer ${token.token}`;

@@ -166,7 +166,10 @@ export class BlobClient {
   }
 
   /** Committed and uncommitted blocks; undefined when the blob has neither. */
-  async getBlockList(blobPath: string, options: { signal?: AbortSignal } = {}): Promise<BlockList | undefined> {
+  async getBlockList(
+    blobPath: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<BlockList | undefined> {
     const res = await this.#send('Get Block List', 'GET', blobPath, {
       query: { comp: 'blocklist', blocklisttype: 'all' },
       signal: options.signal,
@@ -294,7 +297,9 @@ export class BlobClient {
             'Gave up: the deadline would pass before the next attempt.',
           );
         }
-        this.#log.debug(`blob ${operation} ${blobPath}: ${(error as Error).message}; retrying in ${delay} ms`);
+        this.#log.debug(
+          `blob ${operation} ${blobPath}: ${(error as Error).message}; retrying in ${delay} ms`,
+        );
         await this.#clock.sleep(delay, options.signal);
         continue;
       }

@@ -8,7 +8,8 @@ export class BufferPool {
   #inUse = 0;
 
   constructor(slots: number) {
-    if (!Number.isInteger(slots) || slots < 1) throw new Error(`buffer pool needs at least one slot, got ${slots}`);
+    if (!Number.isInteger(slots) || slots < 1)
+      throw new Error(`buffer pool needs at least one slot, got ${slots}`);
     this.slots = slots;
   }
 

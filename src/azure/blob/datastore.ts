@@ -71,7 +71,10 @@ export async function openDefaultDatastore(workspace: AzureWorkspace, log: Log):
       protocol: p.protocol,
     }),
   };
-  const identity = (reason: UploadDatastore['authReason'], listSecretsError?: AzureError): UploadDatastore => ({
+  const identity = (
+    reason: UploadDatastore['authReason'],
+    listSecretsError?: AzureError,
+  ): UploadDatastore => ({
     ...base,
     auth: { kind: 'entra', credential: workspace.credential },
     authReason: reason,
@@ -79,7 +82,9 @@ export async function openDefaultDatastore(workspace: AzureWorkspace, log: Log):
   });
 
   if ((p.credentials?.credentialsType ?? '').toLowerCase() === 'none') {
-    log.info(`datastore '${store.name}' is identity-based: uploading with ${workspace.credential.description}`);
+    log.info(
+      `datastore '${store.name}' is identity-based: uploading with ${workspace.credential.description}`,
+    );
     return identity('identity-based datastore');
   }
   let secrets: DatastoreSecrets | undefined;

@@ -12,7 +12,11 @@ export interface SharedKeyRequest {
 }
 
 /** The `Authorization` header value: `SharedKey {account}:{signature}`. */
-export function sharedKeyAuthorization(accountName: string, accountKey: string, request: SharedKeyRequest): string {
+export function sharedKeyAuthorization(
+  accountName: string,
+  accountKey: string,
+  request: SharedKeyRequest,
+): string {
   const signature = createHmac('sha256', Buffer.from(accountKey, 'base64'))
     .update(sharedKeyStringToSign(accountName, request), 'utf8')
     .digest('base64');

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import type { BlobClient } from './blob-client.ts';
-import type { BufferPool } from './buffer-pool.ts';
 import { chooseBlockSize, DEFAULT_BLOCK_SIZE, planBlocks } from './block-plan.ts';
+import type { BufferPool } from './buffer-pool.ts';
 
 export interface UploadFileOptions {
   client: BlobClient;
@@ -83,10 +83,7 @@ async function uploadBlocks(
 ): Promise<FileUploadResult> {
   const { client, pool, blobPath } = options;
   const blocks = planBlocks(options.size, blockSize, options.blockIdentity);
-  const stored = await client.getBlockList(
-    blobPath,
-    options.signal ? { signal: options.signal } : {},
-  );
+  const stored = await client.getBlockList(blobPath, options.signal ? { signal: options.signal } : {});
   const have = new Set(
     [...(stored?.uncommitted ?? []), ...(stored?.committed ?? [])].map((b) => `${b.name}/${b.size}`),
   );
@@ -141,7 +138,8 @@ async function readExactly(file: FileHandle, target: Buffer, position: number, l
   let filled = 0;
   while (filled < target.length) {
     const { bytesRead } = await file.read(target, filled, target.length - filled, position + filled);
-    if (bytesRead === 0) throw new FileChangedError(`${label} became shorter while it was uploaded; run again`);
+    if (bytesRead === 0)
+      throw new FileChangedError(`${label} became shorter while it was uploaded; run again`);
     filled += bytesRead;
   }
 }

@@ -485,7 +485,9 @@ async function createContainer(blobEndpoint: string, container: string): Promise
     });
     const text = await res.body.text();
     if (res.statusCode !== 201 && res.statusCode !== 409) {
-      throw new Error(`fake-azure: creating container ${container} in Azurite failed: HTTP ${res.statusCode} ${text}`);
+      throw new Error(
+        `fake-azure: creating container ${container} in Azurite failed: HTTP ${res.statusCode} ${text}`,
+      );
     }
   } finally {
     await agent.close();

@@ -1,0 +1,349 @@
+// planDeployment: desired (normalized specs + traffic strategy) vs current (GET endpoint, its deployments,
+// the assets) → what applyPlan would create, change and shift. Reads only; every rule that can refuse the
+// run (compute kind, create-only fields, traffic and mirror rules) is checked here, before any write. A
+// dry run is this plan, printed.
+
+import {
+  assetPlanLines,
+  type PlannedAssets,
+  planDeploymentAssets,
+} from '../../azure/assets/deployment-assets.ts';
+import { computeId } from '../../azure/bodies/arm-ids.ts';
+import { onlineDeploymentBody } from '../../azure/bodies/online-deployment.ts';
+import { AUTH_MODE, identityBody, onlineEndpointBody } from '../../azure/bodies/online-endpoint.ts';
+import type { OnlineDeploymentBody, TrafficMap } from '../../azure/bodies/types.ts';
+import type { AzureWorkspace } from '../../azure/workspace.ts';
+import type { ComputeKind, DeploymentSpec, EndpointSpec } from '../../config/spec.ts';
+import { UsageError } from '../../errors.ts';
+import { diffBody } from './body-diff.ts';
+import {
+  getEndpoint,
+  isTerminal,
+  listDeployments,
+  type OnlineResource,
+  provisioningStateOf,
+  type RequestScope,
+  trafficOf,
+  workspaceLocation,
+  writableBody,
+} from './online-resources.ts';
+import {
+  decideTraffic,
+  formatMap,
+  formatStrategy,
+  type TrafficDecision,
+  type TrafficMaps,
+  type TrafficStrategy,
+} from './traffic.ts';
+
+export interface DesiredDeployment {
+  /** What the endpoint file / inputs say. Fields left out keep the endpoint's current value (or the
+   * az ml default on creation: auth key, identity SystemAssigned). */
+  endpoint: Partial<EndpointSpec> & { name: string };
+  deployment: DeploymentSpec;
+  /** The `traffic` input. Default: the endpoint file's `traffic:` as an explicit map, else `all`. */
+  traffic?: TrafficStrategy;
+  /** The `mirror-traffic` input (replaces the mirror map). Default: the endpoint file's, else unchanged. */
+  mirrorTraffic?: TrafficMap;
+}
+
+export type ResourceAction = 'create' | 'update' | 'none';
+
+export interface DeploymentPlan {
+  endpointName: string;
+  deploymentName: string;
+  computeKind: ComputeKind;
+  location: string;
+  strategy: TrafficStrategy;
+  endpoint: {
+    action: ResourceAction;
+    /** Changed fields (`properties.authMode`, `tags`, ...). */
+    changes: string[];
+    /** Its provisioningState when the plan was made (undefined: it does not exist). */
+    state: string | undefined;
+    /** The settings the endpoint should have: applied over a fresh GET before every endpoint PUT. */
+    settings: Partial<EndpointSpec>;
+  };
+  deployment: {
+    action: ResourceAction;
+    changes: string[];
+    state: string | undefined;
+    body: OnlineDeploymentBody;
+  };
+  assets: PlannedAssets;
+  traffic: TrafficDecision;
+  /** The endpoint's traffic and mirror maps before this run, exactly: what restoreTraffic puts back. */
+  previous: TrafficMaps;
+  /** Deployments the endpoint had when the plan was made. */
+  existingDeployments: string[];
+  /** Anything to write at all (false: a re-run with nothing to do). */
+  changed: boolean;
+  notes: string[];
+}
+
+export async function planDeployment(
+  ws: AzureWorkspace,
+  desired: DesiredDeployment,
+  opts: RequestScope = {},
+): Promise<DeploymentPlan> {
+  const endpointName = desired.endpoint.name.toLowerCase();
+  const spec = desired.deployment;
+  const deploymentName = spec.name.toLowerCase();
+  if (spec.endpointName && spec.endpointName.toLowerCase() !== endpointName) {
+    throw new UsageError(
+      `the deployment names endpoint '${spec.endpointName}', but the endpoint is '${desired.endpoint.name}'`,
+      'endpoint-name',
+    );
+  }
+  const computeKind = desired.endpoint.computeKind ?? spec.computeKind;
+  if (spec.computeKind !== computeKind) {
+    throw new UsageError(
+      `a ${spec.computeKind} deployment cannot go to a ${computeKind} endpoint`,
+      spec.computeKind === 'kubernetes' ? 'compute-name' : 'deployment-file',
+    );
+  }
+
+  const location = await workspaceLocation(ws, opts);
+  const current = await getEndpoint(ws, endpointName, opts);
+  const deployments = current ? await listDeployments(ws, endpointName, opts) : [];
+  const notes: string[] = [];
+
+  if (current) {
+    const currentKind: ComputeKind = current.properties.compute ? 'kubernetes' : 'managed';
+    if (currentKind !== computeKind) {
+      throw new UsageError(
+        `endpoint '${endpointName}' exists as a ${currentKind} endpoint; a ${computeKind} deployment cannot go to it`,
+        'endpoint-name',
+      );
+    }
+  } else if (computeKind === 'kubernetes' && !desired.endpoint.compute) {
+    throw new UsageError(
+      `creating the Kubernetes endpoint '${endpointName}' needs its attached compute: give compute-name (or compute: in the endpoint file)`,
+      'compute-name',
+    );
+  }
+  if (computeKind === 'kubernetes' && desired.endpoint.authMode === 'aad_token') {
+    throw new UsageError('aad_token auth is for managed online endpoints only', 'endpoint-file');
+  }
+
+  const assets = await planDeploymentAssets(ws, spec, opts);
+
+  // Endpoint: create with the az ml defaults, or the described settings over what is there.
+  const settings = { ...desired.endpoint, computeKind };
+  let endpointAction: ResourceAction = 'create';
+  let endpointChanges: string[] = ['(new endpoint)'];
+  if (current) {
+    const writable = writableBody(current, 'endpoint');
+    endpointChanges = diffBody(applyEndpointSettings(structuredClone(writable), settings, ws.path), writable);
+    const state = provisioningStateOf(current);
+    if (isFailedState(state)) endpointChanges.push(`provisioningState ${state}: re-applied`);
+    endpointAction = endpointChanges.length ? 'update' : 'none';
+  }
+
+  // Deployment: create, or update when the body we would send differs from what is there.
+  const body = onlineDeploymentBody(spec, assets.ids, location);
+  const existing = deployments.find((d) => (d.name ?? '').toLowerCase() === deploymentName);
+  let deploymentAction: ResourceAction = 'create';
+  let deploymentChanges: string[] = ['(new deployment)'];
+  if (existing) {
+    const oldType = existing.properties.instanceType;
+    const newType = body.properties.instanceType;
+    if (
+      typeof oldType === 'string' &&
+      newType !== undefined &&
+      oldType.toLowerCase() !== newType.toLowerCase()
+    ) {
+      throw new UsageError(
+        `deployment '${deploymentName}' runs on ${oldType}; the instance type of a deployment cannot change (${oldType} -> ${newType}): deploy it under a new deployment-name`,
+        'instance-type',
+      );
+    }
+    deploymentChanges = diffBody(body, existing);
+    const state = provisioningStateOf(existing);
+    if (isFailedState(state)) deploymentChanges.push(`provisioningState ${state}: re-applied`);
+    deploymentAction = deploymentChanges.length ? 'update' : 'none';
+  }
+
+  const existingNames = deployments.map((d) => (d.name ?? '').toLowerCase()).filter(Boolean);
+  const strategy: TrafficStrategy =
+    desired.traffic ??
+    (desired.endpoint.traffic && Object.keys(desired.endpoint.traffic).length
+      ? { kind: 'explicit', map: desired.endpoint.traffic }
+      : { kind: 'all' });
+  const mirror = desired.mirrorTraffic ?? desired.endpoint.mirrorTraffic;
+  const before = trafficOf(current);
+  const traffic = decideTraffic({
+    strategy,
+    ...(mirror !== undefined ? { mirror } : {}),
+    current: before,
+    deployment: deploymentName,
+    deployments: [...new Set([...existingNames, deploymentName])],
+    kubernetes: computeKind === 'kubernetes',
+    deploymentChanges: deploymentAction !== 'none',
+  });
+  notes.push(...traffic.notes);
+  if (strategy.kind === 'none' && !Object.values(traffic.after.traffic).some((v) => v > 0)) {
+    notes.push(`traffic: none: '${deploymentName}' receives no traffic until the traffic is set`);
+  }
+
+  const assetWrites = assetPlanLines(assets).some((line) => line.action === 'create');
+  return {
+    endpointName,
+    deploymentName,
+    computeKind,
+    location,
+    strategy,
+    endpoint: {
+      action: endpointAction,
+      changes: endpointChanges,
+      state: provisioningStateOf(current),
+      settings,
+    },
+    deployment: {
+      action: deploymentAction,
+      changes: deploymentChanges,
+      state: provisioningStateOf(existing),
+      body,
+    },
+    assets,
+    traffic,
+    previous: before,
+    existingDeployments: existingNames,
+    changed: assetWrites || endpointAction !== 'none' || deploymentAction !== 'none' || traffic.changes,
+    notes,
+  };
+}
+
+/** The endpoint PUT body: the described settings over `base` (a writable GET body, or a new endpoint). */
+export function endpointPutBody(
+  ws: AzureWorkspace,
+  plan: Pick<DeploymentPlan, 'endpointName' | 'location' | 'computeKind' | 'endpoint'>,
+  current: OnlineResource | undefined,
+  maps: TrafficMaps,
+): Record<string, unknown> {
+  const settings = plan.endpoint.settings;
+  const body: OnlineResource = current
+    ? applyEndpointSettings(writableBody(current, 'endpoint'), settings, ws.path)
+    : (onlineEndpointBody(newEndpointSpec(plan.endpointName, plan.computeKind, settings), {
+        location: plan.location,
+        workspacePath: ws.path,
+      }) as unknown as OnlineResource);
+  body.properties.traffic = { ...maps.traffic };
+  body.properties.mirrorTraffic = { ...maps.mirrorTraffic };
+  return body;
+}
+
+function newEndpointSpec(name: string, computeKind: ComputeKind, s: Partial<EndpointSpec>): EndpointSpec {
+  return {
+    name,
+    computeKind,
+    authMode: s.authMode ?? 'key',
+    tags: s.tags ?? {},
+    properties: s.properties ?? {},
+    ...(s.description !== undefined ? { description: s.description } : {}),
+    ...(s.publicNetworkAccess !== undefined ? { publicNetworkAccess: s.publicNetworkAccess } : {}),
+    ...(s.compute !== undefined ? { compute: s.compute } : {}),
+    ...(s.identity !== undefined ? { identity: s.identity } : {}),
+  };
+}
+
+/** Writes the described endpoint settings into a writable body (fields not described stay as they are). */
+function applyEndpointSettings(
+  body: OnlineResource,
+  s: Partial<EndpointSpec>,
+  workspacePath: string,
+): OnlineResource {
+  const p = body.properties;
+  if (s.authMode) p.authMode = AUTH_MODE[s.authMode];
+  if (s.description !== undefined) p.description = s.description;
+  if (s.tags) body.tags = { ...s.tags };
+  if (s.properties) p.properties = { ...(p.properties ?? {}), ...s.properties };
+  if (s.publicNetworkAccess)
+    p.publicNetworkAccess = s.publicNetworkAccess === 'enabled' ? 'Enabled' : 'Disabled';
+  if (s.compute && p.compute !== undefined) p.compute = computeId(workspacePath, s.compute);
+  if (s.identity) body.identity = identityBody(s.identity) as OnlineResource['identity'];
+  return body;
+}
+
+function isFailedState(state: string | undefined): boolean {
+  return isTerminal(state) && state?.toLowerCase() !== 'succeeded';
+}
+
+/** The plan as JSON for the `plan` output and the job summary. */
+export interface PlanSummary {
+  target: 'azureml';
+  endpoint: { name: string; action: ResourceAction; changes: string[]; computeKind: ComputeKind };
+  deployment: { name: string; action: ResourceAction; changes: string[] };
+  assets: ReturnType<typeof assetPlanLines>;
+  traffic: {
+    strategy: string;
+    before: TrafficMap;
+    after: TrafficMap;
+    mirrorBefore: TrafficMap;
+    mirrorAfter: TrafficMap;
+    shift: boolean;
+    smokeGate: boolean;
+  };
+  changed: boolean;
+  notes: string[];
+}
+
+export function summarizePlan(plan: DeploymentPlan): PlanSummary {
+  return {
+    target: 'azureml',
+    endpoint: {
+      name: plan.endpointName,
+      action: plan.endpoint.action,
+      changes: plan.endpoint.changes,
+      computeKind: plan.computeKind,
+    },
+    deployment: {
+      name: plan.deploymentName,
+      action: plan.deployment.action,
+      changes: plan.deployment.changes,
+    },
+    assets: assetPlanLines(plan.assets),
+    traffic: {
+      strategy: formatStrategy(plan.strategy),
+      before: plan.traffic.before.traffic,
+      after: plan.traffic.after.traffic,
+      mirrorBefore: plan.traffic.before.mirrorTraffic,
+      mirrorAfter: plan.traffic.after.mirrorTraffic,
+      shift: plan.traffic.changes,
+      smokeGate: plan.traffic.gated,
+    },
+    changed: plan.changed,
+    notes: plan.notes,
+  };
+}
+
+/** The plan in words, one line each, for logs and dry runs. */
+export function describePlan(plan: DeploymentPlan): string[] {
+  const lines: string[] = [];
+  const verb = (a: ResourceAction) => (a === 'create' ? 'create' : a === 'update' ? 'update' : 'keep');
+  for (const line of assetPlanLines(plan.assets)) {
+    lines.push(`${line.action} ${line.asset} ${line.label}`);
+  }
+  lines.push(
+    `${verb(plan.endpoint.action)} ${plan.computeKind} endpoint ${plan.endpointName}` +
+      (plan.endpoint.action === 'update' ? ` (${plan.endpoint.changes.join(', ')})` : ''),
+  );
+  lines.push(
+    `${verb(plan.deployment.action)} deployment ${plan.deploymentName}` +
+      (plan.deployment.action === 'update' ? ` (${plan.deployment.changes.join(', ')})` : ''),
+  );
+  const t = plan.traffic;
+  if (t.changes) {
+    lines.push(
+      `${t.gated ? 'smoke test, then ' : ''}shift traffic ${formatMap(t.before.traffic)} -> ${formatMap(t.after.traffic)}` +
+        (JSON.stringify(t.before.mirrorTraffic) !== JSON.stringify(t.after.mirrorTraffic)
+          ? `; mirror ${formatMap(t.before.mirrorTraffic)} -> ${formatMap(t.after.mirrorTraffic)}`
+          : ''),
+    );
+  } else {
+    lines.push(`traffic stays ${formatMap(t.before.traffic)}`);
+  }
+  for (const note of plan.notes) lines.push(`note: ${note}`);
+  if (!plan.changed) lines.push('nothing to do');
+  return lines;
+}

@@ -39,6 +39,8 @@ export interface AzureRegistryOptions {
   concurrency?: number;
   /** Smallest block size in bytes; default 8 MiB (grows so a file needs fewer than 50,000 blocks). */
   blockSize?: number;
+  /** Streaming buffer per request in bytes; default 1 MiB (upload memory is about concurrency x this). */
+  chunkSize?: number;
   /** Per-block Content-MD5; default false. */
   blockMd5?: boolean;
   /** How often upload progress is logged; default 5 s. */
@@ -268,6 +270,7 @@ export class AzureModelRegistry implements ModelRegistry {
         prefix,
         ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
         ...(o.blockSize !== undefined ? { blockSize: o.blockSize } : {}),
+        ...(o.chunkSize !== undefined ? { chunkSize: o.chunkSize } : {}),
         ...(o.blockMd5 ? { blockMd5: true } : {}),
         completionMetadata: marker,
         onProgress: (sent, total) => {

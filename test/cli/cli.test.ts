@@ -16,7 +16,7 @@ test('a broken deployment YAML exits 2 naming file and line, and creates nothing
   );
   const r = await cli(['deploy-model', '--deployment-file', 'broken.yml', '--target', 'local'], { cwd: dir });
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /broken\.yml:\d+/);
+  assert.match(r.stderr, /deploy-model failed: broken\.yml:\d+: /, 'named relative to the workspace');
   assert.equal(existsSync(path.join(dir, '.azureml-local')), false);
 });
 

@@ -80,6 +80,14 @@ test('a code folder is uploaded once through startPendingUpload and named by its
   assert.notEqual(changed.version, planned.version);
 });
 
+test('an empty or missing code folder is a config error about the code', async (t) => {
+  const tw = await startWorkspace(t);
+  const dir = await tempDir(t);
+  await assert.rejects(planCodeAsset(tw.ws, path.join(dir, 'nope')), /code path does not exist/);
+  await mkdir(path.join(dir, 'empty'));
+  await assert.rejects(planCodeAsset(tw.ws, path.join(dir, 'empty')), /the code folder is empty/);
+});
+
 test('a code version with the same name but another hash is refused, never overwritten', async (t) => {
   const tw = await startWorkspace(t);
   const code = await codeFolder(await tempDir(t));

@@ -16,10 +16,24 @@ test('traffic input parses all, none, blue-green, canary=N and explicit maps', (
   assert.deepEqual(parseTrafficStrategy('blue-green'), { kind: 'blue-green' });
   assert.deepEqual(parseTrafficStrategy('canary=10'), { kind: 'canary', percent: 10 });
   assert.deepEqual(parseTrafficStrategy('canary=25%'), { kind: 'canary', percent: 25 });
-  assert.deepEqual(parseTrafficStrategy('blue=90,green=10'), { kind: 'explicit', map: { blue: 90, green: 10 } });
-  assert.deepEqual(parseTrafficStrategy('Blue=90\ngreen = 10'), { kind: 'explicit', map: { blue: 90, green: 10 } });
+  assert.deepEqual(parseTrafficStrategy('blue=90,green=10'), {
+    kind: 'explicit',
+    map: { blue: 90, green: 10 },
+  });
+  assert.deepEqual(parseTrafficStrategy('Blue=90\ngreen = 10'), {
+    kind: 'explicit',
+    map: { blue: 90, green: 10 },
+  });
   assert.deepEqual(parseTrafficStrategy('{"blue": 100}'), { kind: 'explicit', map: { blue: 100 } });
-  for (const bad of ['canary=0', 'canary=100', 'canary=x', 'blue=101', 'blue', 'blue=1.5', 'blue=10,blue=90']) {
+  for (const bad of [
+    'canary=0',
+    'canary=100',
+    'canary=x',
+    'blue=101',
+    'blue',
+    'blue=1.5',
+    'blue=10,blue=90',
+  ]) {
     assert.throws(
       () => parseTrafficStrategy(bad),
       (err: unknown) => err instanceof UsageError && err.input === 'traffic',
@@ -44,7 +58,12 @@ test('all sends everything to the deployment; none keeps the maps exactly', () =
   assert.equal(all.changes, true);
   assert.equal(all.gated, false);
   const current = { traffic: { blue: 100, red: 0 }, mirrorTraffic: { red: 5 } };
-  const none = decideTraffic({ ...base, strategy: { kind: 'none' }, current, deployments: ['blue', 'red', 'green'] });
+  const none = decideTraffic({
+    ...base,
+    strategy: { kind: 'none' },
+    current,
+    deployments: ['blue', 'red', 'green'],
+  });
   assert.equal(none.after.traffic, current.traffic, 'the very same map object: carried exactly');
   assert.equal(none.after.mirrorTraffic, current.mirrorTraffic);
   assert.equal(none.changes, false);
@@ -52,11 +71,20 @@ test('all sends everything to the deployment; none keeps the maps exactly', () =
 
 test('a new endpoint (nothing serving): every strategy gives the new deployment 100%, none leaves 0%', () => {
   const empty = { traffic: {}, mirrorTraffic: {} };
-  for (const strategy of [{ kind: 'all' }, { kind: 'blue-green' }, { kind: 'canary', percent: 10 }] as const) {
+  for (const strategy of [
+    { kind: 'all' },
+    { kind: 'blue-green' },
+    { kind: 'canary', percent: 10 },
+  ] as const) {
     const d = decideTraffic({ ...base, strategy, current: empty, deployments: ['green'] });
     assert.deepEqual(d.after.traffic, { green: 100 }, strategy.kind);
   }
-  const bg = decideTraffic({ ...base, strategy: { kind: 'blue-green' }, current: empty, deployments: ['green'] });
+  const bg = decideTraffic({
+    ...base,
+    strategy: { kind: 'blue-green' },
+    current: empty,
+    deployments: ['green'],
+  });
   assert.match(bg.notes.join(' '), /nothing serves/);
   const none = decideTraffic({ ...base, strategy: { kind: 'none' }, current: empty, deployments: ['green'] });
   assert.deepEqual(none.after.traffic, {});
@@ -112,7 +140,10 @@ test('explicit maps must name existing deployments and add up to 100 (or 0)', ()
     () => decideTraffic({ ...base, strategy: { kind: 'explicit', map: { blue: 50, nope: 50 } } }),
     /nope: no such deployment/,
   );
-  assert.throws(() => decideTraffic({ ...base, strategy: { kind: 'explicit', map: { blue: 50 } } }), /add up to 50/);
+  assert.throws(
+    () => decideTraffic({ ...base, strategy: { kind: 'explicit', map: { blue: 50 } } }),
+    /add up to 50/,
+  );
 });
 
 test('mirror traffic: at most 50%, never on a deployment with live traffic, never on Kubernetes', () => {
@@ -122,7 +153,8 @@ test('mirror traffic: at most 50%, never on a deployment with live traffic, neve
   assert.equal(mirrored.changes, true);
   assert.throws(
     () => decideTraffic({ ...base, strategy: { kind: 'none' }, mirror: { green: 51 } }),
-    (err: unknown) => err instanceof UsageError && err.input === 'mirror-traffic' && /at most 50%/.test(err.message),
+    (err: unknown) =>
+      err instanceof UsageError && err.input === 'mirror-traffic' && /at most 50%/.test(err.message),
   );
   assert.throws(
     () => decideTraffic({ ...base, strategy: { kind: 'all' }, mirror: { green: 10 } }),

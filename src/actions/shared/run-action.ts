@@ -1,6 +1,7 @@
 // The one error path: parse inputs, validate, run, set outputs, write the summary, and turn any error into a
 // message, an annotation and an exit code (2: bad usage/config, nothing done; 1: the action failed).
 
+import path from 'node:path';
 import { ConfigError, errorMessage, isInputError } from '../../errors.ts';
 import type { ActionIO } from '../../io/action-io.ts';
 import { Report } from '../../report/report.ts';
@@ -44,10 +45,14 @@ export async function runAction<D extends InputDefs, O extends OutputDefs>(
     });
   } catch (err) {
     exitCode = isInputError(err) ? 2 : 1;
-    const message = `${def.name} failed: ${errorMessage(err)}`;
+    let text = errorMessage(err);
+    // Files inside the workspace are named relative to it: shorter, and what GitHub needs for annotations.
+    const file = err instanceof ConfigError ? relativeToWorkspace(err.file, deps.cwd) : undefined;
+    if (err instanceof ConfigError && file !== err.file) text = text.split(err.file).join(file!);
+    const message = `${def.name} failed: ${text}`;
     if (err instanceof ConfigError) {
       io.error(message, {
-        file: err.file,
+        file: file!,
         ...(err.line ? { line: err.line } : {}),
         ...(err.column ? { column: err.column } : {}),
         title: `${def.name}: invalid config`,
@@ -66,6 +71,12 @@ export async function runAction<D extends InputDefs, O extends OutputDefs>(
     }
   }
   return { exitCode, outputs, report };
+}
+
+function relativeToWorkspace(file: string, cwd: string): string {
+  if (!path.isAbsolute(file)) return file;
+  const rel = path.relative(cwd, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
 export function formatOutput(value: OutputValue): string {

@@ -9,6 +9,7 @@
 
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { ConfigError } from '../../errors.ts';
 import { type ContentFile, hashContent } from '../../registry/content-hash.ts';
 import { assetVersionId } from '../bodies/arm-ids.ts';
 import { CODE_HASH_PROPERTY, codeVersionBody } from '../bodies/code-version.ts';
@@ -44,7 +45,14 @@ export async function planCodeAsset(
   localPath: string,
   opts: AssetCallOptions = {},
 ): Promise<PlannedCodeAsset> {
-  const hashed = await hashContent(localPath, localPath);
+  const hashed = await hashContent(localPath, localPath).catch((error: unknown) => {
+    // hashContent words its errors for models.
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError({
+      file: error.file,
+      message: error.reason.replace(/\bmodel (folder|path)\b/, 'code $1'),
+    });
+  });
   const hex = hashed.hash.replace(/^sha256:/, '');
   const name = codeAssetName(hashed.kind === 'folder' ? localPath : path.dirname(localPath));
   const version = hex.slice(0, 32);

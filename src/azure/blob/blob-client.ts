@@ -5,6 +5,7 @@
 // those kinds is safe to repeat.
 
 import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../../clock.ts';
 import { type Log, silentLog } from '../../log.ts';
@@ -32,6 +33,12 @@ export type BlobOperation =
   | 'Get Block List'
   | 'Get Blob Properties'
   | 'Set Blob Metadata';
+
+/**
+ * A request body: bytes in memory, or a region streamed by `chunks()`, called again for every attempt (so a
+ * retry re-reads the file instead of keeping the block in memory).
+ */
+export type BlobBody = Uint8Array | { length: number; chunks: () => AsyncIterable<Uint8Array> };
 
 export interface BlobRequestEvent {
   operation: BlobOperation;
@@ -84,7 +91,7 @@ export interface PutBlobOptions {
 interface SendOptions {
   query?: Record<string, string>;
   headers?: Record<string, string>;
-  body?: Uint8Array | string;
+  body?: BlobBody | string;
   signal?: AbortSignal | undefined;
   /** Statuses returned instead of thrown. */
   allowStatus?: readonly number[];
@@ -123,7 +130,7 @@ export class BlobClient {
   }
 
   /** Whole blob in one request (small files). */
-  async putBlob(blobPath: string, body: Uint8Array, options: PutBlobOptions = {}): Promise<void> {
+  async putBlob(blobPath: string, body: BlobBody, options: PutBlobOptions = {}): Promise<void> {
     const headers: Record<string, string> = {
       'x-ms-blob-type': 'BlockBlob',
       ...metadataHeaders(options.metadata),
@@ -136,7 +143,7 @@ export class BlobClient {
   async putBlock(
     blobPath: string,
     blockId: string,
-    body: Uint8Array,
+    body: BlobBody,
     options: { contentMd5?: string; signal?: AbortSignal } = {},
   ): Promise<void> {
     await this.#send('Put Block', 'PUT', blobPath, {
@@ -222,8 +229,9 @@ export class BlobClient {
     const url = new URL(this.blobUrl(blobPath));
     for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
     addSas(url, auth);
-    const body =
-      typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : (options.body ?? undefined);
+    const body: BlobBody | undefined =
+      typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : options.body;
+    const bodyLength = body === undefined ? 0 : body instanceof Uint8Array ? body.byteLength : body.length;
     const started = this.#clock.now();
     const deadline = Math.min(
       this.#options.deadline ?? Number.POSITIVE_INFINITY,
@@ -268,9 +276,9 @@ export class BlobClient {
         'user-agent': this.#options.userAgent ?? 'azureml-deploy',
         ...(options.headers ?? {}),
       };
-      if (method === 'PUT') headers['content-length'] = String(body?.byteLength ?? 0);
+      if (method === 'PUT') headers['content-length'] = String(bodyLength);
       await authorizeRequest(auth, method, url, headers, options.signal);
-      this.#options.onRequest?.({ operation, method, blobPath, attempt, bytes: body?.byteLength ?? 0 });
+      this.#options.onRequest?.({ operation, method, blobPath, attempt, bytes: bodyLength });
 
       let res: BlobResponse;
       try {
@@ -327,7 +335,7 @@ export class BlobClient {
     method: string,
     url: URL,
     headers: Record<string, string>,
-    body: Uint8Array | undefined,
+    body: BlobBody | undefined,
     signal: AbortSignal | undefined,
   ): Promise<BlobResponse> {
     const res = await this.#options.dispatcher.request({
@@ -335,7 +343,8 @@ export class BlobClient {
       path: url.pathname + url.search,
       method: method as Dispatcher.HttpMethod,
       headers,
-      body: body ?? null,
+      // undici documents AsyncIterable bodies (Dispatcher.md) though its typings omit them.
+      body: body === undefined ? null : body instanceof Uint8Array ? body : (body.chunks() as unknown as Readable),
       ...(signal ? { signal } : {}),
     });
     const text = await res.body.text();

@@ -1,5 +1,5 @@
 // A fixed number of reusable buffers shared by every upload of a run. Holding a buffer is the right to have
-// one block in flight, so the pool bounds both memory (slots x block size) and request concurrency.
+// one request with a body in flight, so the pool bounds both memory (slots x chunk size) and concurrency.
 
 export class BufferPool {
   readonly slots: number;

@@ -23,10 +23,12 @@ export interface ContentUploadOptions {
   content: Pick<ContentHash, 'hash' | 'files' | 'kind' | 'totalBytes'>;
   /** Blob path of the uploaded artifact: the file itself, or the folder its files go under. */
   prefix: string;
-  /** Blocks (and small files) in flight at once; also the number of block buffers. Default 8. */
+  /** Blocks (and small files) in flight at once; also the number of pooled chunk buffers. Default 8. */
   concurrency?: number;
   /** Smallest block size. Default 8 MiB. */
   blockSize?: number;
+  /** Size of each request's streaming buffer; default 1 MiB (memory is about concurrency x this). */
+  chunkSize?: number;
   blockMd5?: boolean;
   /** Extra metadata on the indicator blob once complete (the SDK writes `name` and `version`). */
   completionMetadata?: Record<string, string>;
@@ -102,6 +104,7 @@ export async function uploadContent(options: ContentUploadOptions): Promise<Cont
       size: file.size,
       blockIdentity: `${content.hash}\0${file.relPath}`,
       blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE,
+      ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
       metadata: fileMetadata,
       ...(options.blockMd5 ? { blockMd5: true } : {}),
       onBytes: (bytes) => {

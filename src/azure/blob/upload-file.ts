@@ -1,12 +1,21 @@
-// Uploads one local file as a block blob, streaming: a small file in one Put Blob, a larger one as blocks
-// read into pooled buffers and sent in parallel, then committed with Put Block List. Blocks an interrupted
-// upload already stored (Get Block List) are not sent again: block ids are deterministic (block-plan.ts).
+// Uploads one local file as a block blob, streaming: a small file in one Put Blob, a larger one as blocks sent
+// in parallel, then committed with Put Block List. Blocks an interrupted upload already stored (Get Block
+// List) are not sent again: block ids are deterministic (block-plan.ts).
+//
+// Memory: a block is not held whole. Each request streams its file region through one pooled chunk buffer
+// (1 MiB by default): undici writes a chunk and, since a chunk at least as large as the socket's high-water
+// mark (64 KiB) always fills it, waits for 'drain' before asking for the next one, so the buffer is free to
+// refill when the generator resumes. A retry re-reads the region from the file.
 
 import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
-import type { BlobClient } from './blob-client.ts';
-import { chooseBlockSize, DEFAULT_BLOCK_SIZE, planBlocks } from './block-plan.ts';
+import type { BlobBody, BlobClient } from './blob-client.ts';
+import { chooseBlockSize, DEFAULT_BLOCK_SIZE, MiB, planBlocks } from './block-plan.ts';
 import type { BufferPool } from './buffer-pool.ts';
+
+export const DEFAULT_CHUNK_SIZE = MiB;
+/** Well above the socket's 64 KiB high-water mark, so every full chunk waits for 'drain' (see above). */
+export const MIN_CHUNK_SIZE = 256 * 1024;
 
 export interface UploadFileOptions {
   client: BlobClient;
@@ -21,6 +30,8 @@ export interface UploadFileOptions {
   blockSize?: number;
   /** Files up to this size go in one Put Blob. Default: the block size. */
   singlePutLimit?: number;
+  /** Size of the pooled buffer a request streams through; default 1 MiB, at least 256 KiB. */
+  chunkSize?: number;
   /** Written with the blob (Put Blob / Put Block List). */
   metadata?: Record<string, string>;
   /** Send Content-MD5 with each block (costs CPU; off by default, TLS already protects transport). */
@@ -55,18 +66,13 @@ export async function uploadFile(options: UploadFileOptions): Promise<FileUpload
       );
     }
     if (size <= singlePutLimit) {
-      const buffer = await pool.acquire(size, options.signal);
-      try {
-        const body = buffer.subarray(0, size);
-        await readExactly(file, body, 0, options.absPath);
-        await client.putBlob(blobPath, body, {
+      await sendRegion(file, 0, size, options, (body, contentMd5) =>
+        client.putBlob(blobPath, body, {
           ...(options.metadata ? { metadata: options.metadata } : {}),
-          ...(options.blockMd5 ? { contentMd5: md5(body) } : {}),
+          ...(contentMd5 ? { contentMd5 } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
-        });
-      } finally {
-        pool.release(buffer);
-      }
+        }),
+      );
       options.onBytes?.(size);
       return { bytesSent: size, blocksSent: size === 0 ? 0 : 1, blocksReused: 0 };
     }
@@ -98,17 +104,9 @@ async function uploadBlocks(
   const worker = async () => {
     while (next < todo.length && !signal.aborted) {
       const block = todo[next++] as (typeof todo)[number];
-      const buffer = await pool.acquire(block.length, signal);
-      try {
-        const body = buffer.subarray(0, block.length);
-        await readExactly(file, body, block.offset, options.absPath);
-        await client.putBlock(blobPath, block.id, body, {
-          ...(options.blockMd5 ? { contentMd5: md5(body) } : {}),
-          signal,
-        });
-      } finally {
-        pool.release(buffer);
-      }
+      await sendRegion(file, block.offset, block.length, { ...options, signal }, (body, contentMd5) =>
+        client.putBlock(blobPath, block.id, body, { ...(contentMd5 ? { contentMd5 } : {}), signal }),
+      );
       bytesSent += block.length;
       options.onBytes?.(block.length);
     }
@@ -134,16 +132,59 @@ async function uploadBlocks(
   return { bytesSent, blocksSent: todo.length, blocksReused: blocks.length - todo.length };
 }
 
-async function readExactly(file: FileHandle, target: Buffer, position: number, label: string): Promise<void> {
+/**
+ * Sends `length` bytes of the file from `offset` through one pooled buffer: as plain bytes when they fit in
+ * it (a retry resends them), else as a stream of chunks that a retry reads again from the file.
+ */
+async function sendRegion(
+  file: FileHandle,
+  offset: number,
+  length: number,
+  options: Pick<UploadFileOptions, 'pool' | 'chunkSize' | 'blockMd5' | 'absPath' | 'signal'>,
+  send: (body: BlobBody, contentMd5: string | undefined) => Promise<void>,
+): Promise<void> {
+  if (length === 0) return send(new Uint8Array(0), options.blockMd5 ? md5Of([]) : undefined);
+  const chunkSize = Math.max(MIN_CHUNK_SIZE, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  const buffer = await options.pool.acquire(Math.min(chunkSize, length), options.signal);
+  try {
+    if (length <= buffer.length) {
+      const bytes = buffer.subarray(0, length);
+      await readExactly(file, bytes, offset, options.absPath);
+      return await send(bytes, options.blockMd5 ? md5Of([bytes]) : undefined);
+    }
+    const chunks = async function* (): AsyncGenerator<Uint8Array> {
+      for (let done = 0; done < length; ) {
+        const view = buffer.subarray(0, Math.min(buffer.length, length - done));
+        await readExactly(file, view, offset + done, options.absPath);
+        yield view;
+        done += view.length;
+      }
+    };
+    // Content-MD5 must be known before the body is sent: one extra read of the region (opt-in).
+    const contentMd5 = options.blockMd5 ? await md5OfChunks(chunks()) : undefined;
+    await send({ length, chunks }, contentMd5);
+  } finally {
+    options.pool.release(buffer);
+  }
+}
+
+async function readExactly(file: FileHandle, target: Uint8Array, position: number, label: string): Promise<void> {
   let filled = 0;
   while (filled < target.length) {
     const { bytesRead } = await file.read(target, filled, target.length - filled, position + filled);
-    if (bytesRead === 0)
-      throw new FileChangedError(`${label} became shorter while it was uploaded; run again`);
+    if (bytesRead === 0) throw new FileChangedError(`${label} became shorter while it was uploaded; run again`);
     filled += bytesRead;
   }
 }
 
-function md5(body: Uint8Array): string {
-  return createHash('md5').update(body).digest('base64');
+function md5Of(parts: Uint8Array[]): string {
+  const hash = createHash('md5');
+  for (const part of parts) hash.update(part);
+  return hash.digest('base64');
+}
+
+async function md5OfChunks(chunks: AsyncIterable<Uint8Array>): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of chunks) hash.update(chunk);
+  return hash.digest('base64');
 }

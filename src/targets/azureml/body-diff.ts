@@ -18,7 +18,10 @@ const CASE_INSENSITIVE = new Set([
   'compute',
   'type',
   'osType',
+  'instanceType',
 ]);
+/** Case-insensitive by full path, where the key alone is too common (`name`). */
+const CASE_INSENSITIVE_PATHS = new Set(['sku.name']);
 const DURATIONS = new Set([
   'initialDelay',
   'period',
@@ -84,7 +87,8 @@ function sameScalar(path: string, desired: unknown, current: unknown): boolean {
       const a = parseIsoDurationMs(desired);
       return a !== undefined && a === parseIsoDurationMs(current);
     }
-    if (CASE_INSENSITIVE.has(key)) return desired.toLowerCase() === current.toLowerCase();
+    if (CASE_INSENSITIVE.has(key) || CASE_INSENSITIVE_PATHS.has(path))
+      return desired.toLowerCase() === current.toLowerCase();
     return desired === current;
   }
   if (Array.isArray(desired)) return JSON.stringify(desired) === JSON.stringify(current);

@@ -213,6 +213,9 @@ export function decideTraffic(input: TrafficInput): TrafficDecision {
   }
 
   let mirrorTraffic: TrafficMap = current.mirrorTraffic;
+  if (input.kubernetes && Object.values(input.mirror ?? {}).some((v) => v > 0)) {
+    throw new UsageError('Kubernetes online endpoints do not support mirror traffic', MIRROR);
+  }
   if (input.mirror !== undefined) {
     const missing = unknownNames(input.mirror);
     if (missing.length) {
@@ -237,9 +240,6 @@ export function decideTraffic(input: TrafficInput): TrafficDecision {
     }
   }
   const mirrorSum = Object.values(mirrorTraffic).reduce((a, b) => a + b, 0);
-  if (mirrorSum > 0 && input.kubernetes) {
-    throw new UsageError('Kubernetes online endpoints do not support mirror traffic', MIRROR);
-  }
   if (mirrorSum > 50)
     throw new UsageError(`mirror traffic adds up to ${mirrorSum}%; at most 50% may be mirrored`, MIRROR);
 

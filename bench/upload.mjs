@@ -45,7 +45,9 @@ async function main() {
   try {
     const file = path.join(dir, 'model.bin');
     await generate(file, mib);
-    console.log(`file: ${mib} MiB (deleted afterwards); sink: loopback child process; cpus: ${cpus().length}`);
+    console.log(
+      `file: ${mib} MiB (deleted afterwards); sink: loopback child process; cpus: ${cpus().length}`,
+    );
     const once = async (name, extra) => {
       await sink.reset();
       const result = await runChild(name, file, sink.url, extra);
@@ -158,16 +160,22 @@ async function bundleUpload(dir) {
     target: 'node20',
     outfile,
     logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
   });
   return outfile;
 }
 
 function runChild(name, file, sinkUrl, extra = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SELF, '--phase', name, '--file', file, '--sink-url', sinkUrl, ...extra], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [SELF, '--phase', name, '--file', file, '--sink-url', sinkUrl, ...extra],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;
@@ -203,7 +211,9 @@ async function measure(fn) {
 async function runPhase(name, file, sinkUrl) {
   const bundle = arg('--bundle');
   // The bundled phase loads nothing but the bundle (its own undici copy), as a shipped action would.
-  const { Agent, request } = bundle ? { ...(await import(bundle)), request: undefined } : await import('undici');
+  const { Agent, request } = bundle
+    ? { ...(await import(bundle)), request: undefined }
+    : await import('undici');
   const { stat } = await import('node:fs/promises');
   const bytes = (await stat(file)).size;
   const dispatcher = new Agent();
@@ -284,7 +294,9 @@ async function runPhase(name, file, sinkUrl) {
         auth: { kind: 'account-key', accountName: ACCOUNT, accountKey: AZURITE_KEY },
         dispatcher,
       });
-      emit(strip(await measure(() => uploadContent({ client, content, prefix: 'LocalUpload/bench/model.bin' }))));
+      emit(
+        strip(await measure(() => uploadContent({ client, content, prefix: 'LocalUpload/bench/model.bin' }))),
+      );
     } else if (name === 'sdk') {
       let sdk;
       try {

@@ -152,6 +152,26 @@ test('a file larger than block size x concurrency goes up in parallel blocks, ne
   assert.equal(m.bytesUploaded, bytes.length);
 });
 
+test('blocks larger than the streaming buffer go up chunk by chunk through reused buffers, and a retry re-reads the file', async (t) => {
+  const s = await setupRegistry(t, azurite, {
+    registry: { blockSize: 1024 * KiB, chunkSize: 256 * KiB, concurrency: 3 },
+  });
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'big.bin');
+  const bytes = patternBytes(3 * 1024 * KiB + 5, 17);
+  await writeFile(file, bytes);
+  let resets = 2;
+  s.proxy.rule = (r) => (r.op === 'Put Block' && resets-- > 0 ? 'reset' : undefined);
+
+  const m = await s.registry.register(modelSpec(file), { dedupe: true });
+
+  assert.equal(s.proxy.count('Put Block'), 4);
+  assert.equal(s.proxy.requests.filter((r) => r.outcome === 'reset').length, 2);
+  const stored = await s.reader.read(`LocalUpload/${hex(m.contentHash)}/big.bin`);
+  assert.equal(stored?.bytes.length, bytes.length);
+  assert.equal(sha256(stored?.bytes ?? Buffer.alloc(0)), sha256(bytes), 'no chunk was overwritten in flight');
+});
+
 test('identical content is reused with zero blob requests; with dedupe off a new version points at the stored content', async (t) => {
   const s = await setupRegistry(t, azurite, { registry: { blockSize: 64 * KiB } });
   const dir = await tempDir(t);

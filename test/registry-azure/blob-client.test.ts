@@ -194,7 +194,8 @@ test('per-block Content-MD5 is off by default and sent when asked for; small fil
   });
   const dir = await tempDir(t);
   const file = path.join(dir, 'm.bin');
-  const bytes = Buffer.alloc(3000, 'abcdefg');
+  const bytes = Buffer.alloc(1536 * 1024 + 3);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + (i >> 11)) & 0xff;
   await writeFile(file, bytes);
   const c = client(t, storage.url);
   const common = {
@@ -204,21 +205,31 @@ test('per-block Content-MD5 is off by default and sent when asked for; small fil
     size: bytes.length,
     blockIdentity: 'h',
   };
+  // Blocks of 512 KiB stream through 256 KiB buffers (two chunks each), the last block is 3 bytes.
+  const blocks = { blockSize: 512 * 1024, chunkSize: 256 * 1024 };
 
-  await uploadFile({ ...common, blobPath: 'a/m.bin', blockSize: 1024 });
+  await uploadFile({ ...common, blobPath: 'a/m.bin', ...blocks });
   const plain = storage.seen.filter((r) => r.url.includes('comp=block&'));
-  assert.equal(plain.length, 3);
+  assert.equal(plain.length, 4);
   assert.ok(plain.every((r) => r.headers['content-md5'] === undefined));
+  const offsetOf = (r: Seen) =>
+    Number(
+      Buffer.from(decodeURIComponent(/blockid=([^&]+)/.exec(r.url)?.[1] ?? ''), 'base64')
+        .toString()
+        .split('-')[1],
+    );
+  const reassembled = Buffer.concat([...plain].sort((x, y) => offsetOf(x) - offsetOf(y)).map((r) => r.body));
+  assert.ok(reassembled.equals(bytes), 'the blocks carry exactly the file');
 
   storage.seen.length = 0;
-  await uploadFile({ ...common, blobPath: 'b/m.bin', blockSize: 1024, blockMd5: true });
+  await uploadFile({ ...common, blobPath: 'b/m.bin', ...blocks, blockMd5: true });
   const checked = storage.seen.filter((r) => r.url.includes('comp=block&'));
-  assert.equal(checked.length, 3);
+  assert.equal(checked.length, 4);
   for (const r of checked) {
     assert.equal(r.headers['content-md5'], createHash('md5').update(r.body).digest('base64'));
   }
   const list = storage.seen.find((r) => r.url.includes('comp=blocklist') && r.method === 'PUT');
-  assert.equal([...(list?.body.toString() ?? '').matchAll(/<Latest>/g)].length, 3);
+  assert.equal([...(list?.body.toString() ?? '').matchAll(/<Latest>/g)].length, 4);
 
   storage.seen.length = 0;
   await uploadFile({ ...common, blobPath: 'c/m.bin' });

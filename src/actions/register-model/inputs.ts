@@ -1,6 +1,6 @@
-import { targetInputs } from '../shared/common-inputs.ts';
+import { azureInputs, targetInputs } from '../shared/common-inputs.ts';
 import { input } from '../shared/define-inputs.ts';
-import { bool, keyValueMap, oneOf, optionalString } from '../shared/input-types.ts';
+import { bool, duration, keyValueMap, oneOf, optionalString } from '../shared/input-types.ts';
 
 export const registerInputs = {
   'model-name': input(optionalString(), {
@@ -31,7 +31,12 @@ export const registerInputs = {
       'Reuse the latest version when its content is identical (same content hash) instead of creating a new one.',
     default: 'true',
   }),
+  'timeout-minutes': input(duration('minutes', { max: 24 * 60 }), {
+    description: 'How long hashing, uploading and registering may take before the action gives up.',
+    default: '60',
+  }),
   ...targetInputs,
+  ...azureInputs,
 };
 
 export const registerOutputs = {
@@ -42,4 +47,5 @@ export const registerOutputs = {
   'model-uri': { description: 'Where the model files are stored.' },
   'content-hash': { description: 'SHA-256 content hash of the model files (`sha256:<hex>`).' },
   reused: { description: '`true` when an existing version with identical content was reused.' },
+  'bytes-uploaded': { description: 'Bytes sent to storage (0 when reused or registered from a URI).' },
 };

@@ -344,7 +344,12 @@ export class BlobClient {
       method: method as Dispatcher.HttpMethod,
       headers,
       // undici documents AsyncIterable bodies (Dispatcher.md) though its typings omit them.
-      body: body === undefined ? null : body instanceof Uint8Array ? body : (body.chunks() as unknown as Readable),
+      body:
+        body === undefined
+          ? null
+          : body instanceof Uint8Array
+            ? body
+            : (body.chunks() as unknown as Readable),
       ...(signal ? { signal } : {}),
     });
     const text = await res.body.text();

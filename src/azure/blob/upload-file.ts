@@ -168,11 +168,17 @@ async function sendRegion(
   }
 }
 
-async function readExactly(file: FileHandle, target: Uint8Array, position: number, label: string): Promise<void> {
+async function readExactly(
+  file: FileHandle,
+  target: Uint8Array,
+  position: number,
+  label: string,
+): Promise<void> {
   let filled = 0;
   while (filled < target.length) {
     const { bytesRead } = await file.read(target, filled, target.length - filled, position + filled);
-    if (bytesRead === 0) throw new FileChangedError(`${label} became shorter while it was uploaded; run again`);
+    if (bytesRead === 0)
+      throw new FileChangedError(`${label} became shorter while it was uploaded; run again`);
     filled += bytesRead;
   }
 }

@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+var systemClock={now:()=>Date.now(),sleep:(ms,signal)=>new Promise((resolve,reject)=>{if(signal?.aborted)return reject(signal.reason);let timer=setTimeout(()=>{signal?.removeEventListener("abort",onAbort),resolve()},ms),onAbort=()=>{clearTimeout(timer),reject(signal?.reason)};signal?.addEventListener("abort",onAbort,{once:!0})})};export{systemClock};

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{prepareSmoke,smokeTest,smokeTestAction,writeSmokeOutputs}from"./chunk-AEK54XAX.js";import"./chunk-AWB62RD6.js";import"./chunk-KBZE4PXN.js";import"./chunk-H43EJL4K.js";import"./chunk-7NCPPOYH.js";import"./chunk-6YRY3X7H.js";export{prepareSmoke,smokeTest,smokeTestAction,writeSmokeOutputs};

@@ -303,6 +303,7 @@ test('an upload cut off after some blocks resumes: only the missing blocks are s
   assert.equal(s.proxy.count('Put Block List'), 0);
   const hash = (await import('../../src/registry/content-hash.ts')).hashContent;
   const blob = `LocalUpload/${hex((await hash(file)).hash)}/big.bin`;
+  await s.proxy.idle();
   const stored = await s.reader.uncommittedBlocks(blob);
   assert.ok(stored >= 1 && stored <= 6, `uncommitted blocks after the cut: ${stored}`);
 

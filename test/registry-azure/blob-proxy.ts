@@ -38,6 +38,8 @@ export interface BlobProxy {
   rule: ((req: ProxiedRequest) => ProxyFault | undefined) | undefined;
   /** Most Put Block requests seen in flight at once. */
   maxPutBlocksInFlight: number;
+  /** Resolves once every forwarded request has finished upstream (Azurite may still be storing a block). */
+  idle(): Promise<void>;
   count(op: BlobOp): number;
   close(): Promise<void>;
 }
@@ -45,6 +47,7 @@ export interface BlobProxy {
 export async function startBlobProxy(upstream: string): Promise<BlobProxy> {
   const target = new URL(upstream);
   let inFlight = 0;
+  let forwarding = 0;
   const server = createServer();
   const proxy: BlobProxy = {
     url: '',
@@ -52,6 +55,12 @@ export async function startBlobProxy(upstream: string): Promise<BlobProxy> {
     rule: undefined,
     maxPutBlocksInFlight: 0,
     count: (op) => proxy.requests.filter((r) => r.op === op && r.outcome === 'forwarded').length,
+    idle: async () => {
+      for (let i = 0; forwarding > 0; i++) {
+        if (i > 500) throw new Error('blob proxy: forwarded requests did not finish');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -122,7 +131,13 @@ export async function startBlobProxy(upstream: string): Promise<BlobProxy> {
         upstreamRes.pipe(res);
       },
     );
+    forwarding++;
+    upstreamReq.once('close', () => forwarding--);
     upstreamReq.on('error', () => res.destroy());
+    // A client that drops its connection mid-body cuts the upstream request too, as a real network would.
+    req.on('close', () => {
+      if (!req.complete) upstreamReq.destroy();
+    });
     req.pipe(upstreamReq);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -29,16 +29,20 @@ export interface LocalDeployOptions {
   python: string | undefined;
 }
 
+/** What deploy-model reports, whatever the target. */
 export interface DeployOutcome {
   endpointName: string;
   deploymentName: string;
-  state: 'Healthy' | 'Failed' | 'Transitioning' | 'Unhealthy';
+  state: 'Transitioning' | 'Healthy' | 'Unhealthy' | 'Unschedulable' | 'Failed';
   provisioningState: string;
   changed: boolean;
   scoringUri?: string;
   swaggerUri?: string;
   logsFile?: string;
-  plan: LocalPlan;
+  /** The `plan` output: what was (or, dry run, would be) done. */
+  plan: object;
+  traffic?: Record<string, number>;
+  previousTraffic?: Record<string, number>;
 }
 
 export interface LocalPlan {

@@ -1,4 +1,4 @@
-import { targetInputs } from '../shared/common-inputs.ts';
+import { azureInputs, targetInputs } from '../shared/common-inputs.ts';
 import { input } from '../shared/define-inputs.ts';
 import { bool, duration, integer, keyValueMap, oneOf, optionalString } from '../shared/input-types.ts';
 
@@ -40,6 +40,33 @@ export const deployInputs = {
   'environment-variables': input(keyValueMap(), {
     description: 'Environment variables for the scoring container: multiline `KEY=value` or a JSON object.',
   }),
+  'instance-type': input(optionalString(), {
+    description: 'VM size of a managed deployment (e.g. `Standard_DS3_v2`) or a Kubernetes instance type.',
+  }),
+  'instance-count': input(integer({ min: 0, max: 1000 }), { description: 'Number of instances.' }),
+  'compute-name': input(optionalString(), {
+    description:
+      'Kubernetes: the attached Kubernetes compute (makes the endpoint a Kubernetes online endpoint).',
+  }),
+  traffic: input(optionalString(), {
+    description:
+      'Traffic after the rollout: `all` (default), `none`, `blue-green`, `canary=N`, or an explicit map `blue=90,green=10`. Wins over `traffic:` in the endpoint YAML.',
+  }),
+  'mirror-traffic': input(optionalString(), {
+    description: 'Mirror (shadow) traffic map, e.g. `green=10` (at most 50%; not on Kubernetes endpoints).',
+  }),
+  'smoke-request-file': input(optionalString(), {
+    description:
+      'With `blue-green` / `canary`: a request file the new deployment must answer (HTTP 200, through the `azureml-model-deployment` header) before traffic moves.',
+  }),
+  'rollback-on-failure': input(bool(), {
+    description: 'On failure, restore the previous traffic and mirror maps exactly.',
+    default: 'true',
+  }),
+  'delete-failed-deployment': input(bool(), {
+    description: 'Delete a deployment this run created when it failed.',
+    default: 'false',
+  }),
   wait: input(bool(), { description: 'Wait for the deployment to reach a terminal state.', default: 'true' }),
   'timeout-minutes': input(duration('minutes', { max: 24 * 60 }), {
     description: 'How long to wait for a terminal state before failing.',
@@ -61,6 +88,7 @@ export const deployInputs = {
     description: 'Local target: the port to listen on. Default: a free port.',
   }),
   ...targetInputs,
+  ...azureInputs,
 };
 
 export const deployOutputs = {
@@ -72,6 +100,8 @@ export const deployOutputs = {
     description: 'Service state: `Transitioning`, `Healthy`, `Unhealthy`, `Unschedulable` or `Failed`.',
   },
   'provisioning-state': { description: 'Raw provisioning state (ARM; `Succeeded`/`Failed` locally).' },
+  traffic: { description: "JSON map of the endpoint's traffic after the run." },
+  'previous-traffic': { description: "JSON map of the endpoint's traffic before the run." },
   changed: { description: '`false` when the re-run found nothing to do.' },
   plan: { description: 'JSON: what was done or, with `dry-run`, what would be done.' },
   'logs-file': { description: 'Path of the captured container/host logs when the deployment failed.' },

@@ -1,12 +1,16 @@
 import path from 'node:path';
 import type { LoadedDeploymentConfig } from '../../config/spec.ts';
 import { UsageError } from '../../errors.ts';
+import type { ActionIO } from '../../io/action-io.ts';
 import type { Log } from '../../log.ts';
+import { loadRequests } from '../../probe/requests.ts';
 import type { Report } from '../../report/report.ts';
+import { parseTrafficMap, parseTrafficStrategy } from '../../targets/azureml/traffic.ts';
 import type { ActionContext, ActionDeps } from '../shared/action-definition.ts';
 import { defineAction } from '../shared/action-definition.ts';
 import type { ParsedInputs } from '../shared/define-inputs.ts';
-import { requireLocalTarget, resolveTarget } from '../shared/target.ts';
+import { resolveTarget } from '../shared/target.ts';
+import type { AzureDeployOptions } from './azure-spec.ts';
 import {
   type DeployOutcome,
   deployLocal,
@@ -48,10 +52,9 @@ export const deployModelAction = defineAction({
   },
 });
 
-export interface PreparedDeploy {
-  request: DeployRequest;
-  options: LocalDeployOptions;
-}
+export type PreparedDeploy =
+  | { target: 'local'; request: DeployRequest; options: LocalDeployOptions }
+  | { target: 'azureml'; request: DeployRequest; options: AzureDeployOptions };
 
 /** Loads and validates every config file and input; no side effect. Shared with the pipeline. */
 export async function prepareDeploy(
@@ -71,27 +74,73 @@ export async function prepareDeploy(
   }
   const target = await resolveTarget(inputs, deps.cwd, loaded?.targetHint);
   const request = mergeDeployRequest(inputs, loaded, deps.cwd, deps.env);
-  requireLocalTarget(target, 'deploy-model');
+  const timeoutMinutes = inputs['timeout-minutes'] ?? 30;
+  if (target.kind === 'azureml') {
+    const options: AzureDeployOptions = {
+      workspace: target.workspace,
+      azure: inputs,
+      localDir: target.localDir,
+      timeoutMinutes,
+      dryRun: inputs['dry-run'],
+      ...(inputs.traffic ? { traffic: parseTrafficStrategy(inputs.traffic, 'traffic') } : {}),
+      ...(inputs['mirror-traffic']
+        ? { mirrorTraffic: parseTrafficMap(inputs['mirror-traffic'], 'mirror-traffic') }
+        : {}),
+      ...(inputs['smoke-request-file']
+        ? {
+            smokeRequests: await loadRequests({
+              requestFile: inputs['smoke-request-file'],
+              baseDir: deps.cwd,
+            }),
+          }
+        : {}),
+      rollbackOnFailure: inputs['rollback-on-failure'],
+      deleteFailedDeployment: inputs['delete-failed-deployment'],
+      ...(inputs['instance-type'] ? { instanceType: inputs['instance-type'] } : {}),
+      ...(inputs['instance-count'] !== undefined ? { instanceCount: inputs['instance-count'] } : {}),
+      ...(inputs['compute-name'] ? { computeName: inputs['compute-name'] } : {}),
+    };
+    if (
+      options.smokeRequests &&
+      !(options.traffic?.kind === 'blue-green' || options.traffic?.kind === 'canary')
+    ) {
+      log.warn(
+        'smoke-request-file gates blue-green and canary rollouts only; it is not used with this traffic strategy',
+      );
+    }
+    // Checks that need no Azure call (a managed deployment's instance type, ...).
+    const { azureDeploymentSpec } = await import('./azure-spec.ts');
+    azureDeploymentSpec(request, options);
+    return { target: 'azureml', request, options };
+  }
+  for (const name of ['traffic', 'mirror-traffic', 'smoke-request-file', 'compute-name'] as const) {
+    if (inputs[name]) log.warn(`${name} applies to Azure ML endpoints; the local target ignores it`);
+  }
   const options: LocalDeployOptions = {
     localDir: target.localDir,
-    timeoutMinutes: inputs['timeout-minutes'] ?? 30,
+    timeoutMinutes,
     dryRun: inputs['dry-run'],
     runtime: inputs['local-runtime'] ?? 'auto',
     python: inputs.python,
   };
   validateLocalRequest(request, { python: options.python, runtime: options.runtime, env: deps.env });
-  return { request, options };
+  return { target: 'local', request, options };
 }
 
-export function applyDeploy(
+export async function applyDeploy(
   prepared: PreparedDeploy,
   deps: ActionDeps,
   report: Report,
-  log: Log,
+  io: ActionIO,
 ): Promise<DeployOutcome> {
   const { request } = prepared;
   const section = report.section('deploy-model', `Deploy ${request.endpointName}/${request.deploymentName}`);
-  return deployLocal(request, prepared.options, deps, log, report, section);
+  if (prepared.target === 'azureml') {
+    // The Azure stack (undici, credentials, blob upload) loads only for the azureml target.
+    const { deployAzure } = await import('./deploy-azure.ts');
+    return deployAzure(request, prepared.options, deps, io, report, section);
+  }
+  return deployLocal(request, prepared.options, deps, io, report, section);
 }
 
 async function loadConfig(inputs: DeployInputs, cwd: string): Promise<LoadedDeploymentConfig | undefined> {
@@ -119,6 +168,8 @@ export function writeDeployOutputs(
   ctx.setOutput('swagger-uri', outcome.swaggerUri);
   ctx.setOutput('state', outcome.state);
   ctx.setOutput('provisioning-state', outcome.provisioningState);
+  ctx.setOutput('traffic', outcome.traffic);
+  ctx.setOutput('previous-traffic', outcome.previousTraffic);
   ctx.setOutput('changed', outcome.changed);
   ctx.setOutput('plan', outcome.plan);
   ctx.setOutput('logs-file', outcome.logsFile);

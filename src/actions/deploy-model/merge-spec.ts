@@ -6,6 +6,7 @@ import { parseEnvironmentRef, parseModelRef, validateResourceName } from '../../
 import type {
   CodeConfiguration,
   ConfigNote,
+  DeploymentSpec,
   EndpointSpec,
   EnvironmentRef,
   LoadedDeploymentConfig,
@@ -30,6 +31,10 @@ export interface DeployRequest {
   endpointName: string;
   deploymentName: string;
   endpoint: Partial<EndpointSpec>;
+  /** What the deployment file said, before inputs (Azure needs all of it). */
+  deployment: Partial<DeploymentSpec>;
+  /** v1 AKS `computeTargetName`. */
+  computeName?: string;
   model?: ModelRef;
   code?: CodeConfiguration;
   environment?: EnvironmentRef;
@@ -95,6 +100,8 @@ export function mergeDeployRequest(
     endpointName,
     deploymentName,
     endpoint: loaded?.endpoint ?? {},
+    deployment: dep,
+    ...(loaded?.computeName ? { computeName: loaded.computeName } : {}),
     ...(model ? { model } : {}),
     ...(code ? { code } : {}),
     ...(environment ? { environment } : {}),

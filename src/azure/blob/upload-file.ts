@@ -54,7 +54,7 @@ export class FileChangedError extends Error {
 }
 
 export async function uploadFile(options: UploadFileOptions): Promise<FileUploadResult> {
-  const { client, pool, blobPath, size } = options;
+  const { client, blobPath, size } = options;
   const blockSize = chooseBlockSize(size, options.blockSize ?? DEFAULT_BLOCK_SIZE);
   const singlePutLimit = options.singlePutLimit ?? blockSize;
   const file = await open(options.absPath, 'r');

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{applyDeploy,deployModelAction,prepareDeploy,writeDeployOutputs}from"./chunk-IXRBH5YA.js";import"./chunk-R7CD2ABE.js";import"./chunk-7N4ZDPHR.js";import"./chunk-Z5T2GFRS.js";import"./chunk-MH46YY3J.js";import"./chunk-ZATZTPKE.js";import"./chunk-BO2CYTAY.js";import"./chunk-VE2RGSD5.js";import"./chunk-CTHBO7RR.js";import"./chunk-BLPVFRET.js";import"./chunk-DBUAQ257.js";import"./chunk-6YRY3X7H.js";export{applyDeploy,deployModelAction,prepareDeploy,writeDeployOutputs};

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{prepareSmoke,smokeTest,smokeTestAction,writeSmokeOutputs}from"./chunk-YVBR75Y2.js";import"./chunk-ZATZTPKE.js";import"./chunk-BO2CYTAY.js";import"./chunk-VE2RGSD5.js";import"./chunk-CTHBO7RR.js";import"./chunk-BLPVFRET.js";import"./chunk-DBUAQ257.js";import"./chunk-6YRY3X7H.js";export{prepareSmoke,smokeTest,smokeTestAction,writeSmokeOutputs};

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{deleteServiceAction}from"./chunk-KCNGKL57.js";import"./chunk-XHQX3VDT.js";import"./chunk-Z5T2GFRS.js";import"./chunk-MH46YY3J.js";import"./chunk-ZATZTPKE.js";import"./chunk-BO2CYTAY.js";import"./chunk-VE2RGSD5.js";import"./chunk-CTHBO7RR.js";import"./chunk-BLPVFRET.js";import"./chunk-DBUAQ257.js";import"./chunk-6YRY3X7H.js";export{deleteServiceAction};

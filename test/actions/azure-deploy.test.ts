@@ -1,0 +1,118 @@
+// deploy-model on target azureml through the CLI against the fake Azure (Azurite behind its datastore and
+// code uploads): first deploy, unchanged re-run, and a failed blue-green rollout that is rolled back.
+
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { cp, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { type AzuriteBlob, startAzurite } from '../support/azurite.ts';
+import { cli } from '../support/cli.ts';
+import { type FakeAzure, startFakeAzure } from '../support/fake-azure/index.ts';
+import { tempDir } from '../support/tmp.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+let azurite: AzuriteBlob;
+before(async () => {
+  azurite = await startAzurite();
+});
+after(() => azurite.close());
+
+function azureArgs(fake: FakeAzure): string[] {
+  return [
+    `--arm-endpoint=${fake.url}`,
+    `--authority-host=${fake.authorityHost}`,
+    `--client-id=${fake.clientId}`,
+    `--tenant-id=${fake.tenantId}`,
+    `--client-secret=${fake.clientSecret}`,
+    `--subscription-id=${fake.workspace.subscriptionId}`,
+    `--resource-group=${fake.workspace.resourceGroup}`,
+    `--workspace-name=${fake.workspace.workspaceName}`,
+  ];
+}
+
+const writes = (fake: FakeAzure) =>
+  fake.requests.filter(
+    (r) => r.method !== 'GET' && r.path.startsWith('/subscriptions/') && !r.path.includes('/listKeys'),
+  ).length;
+
+test('deploy-model to a managed endpoint: create at 100%, then an unchanged re-run writes nothing', async (t) => {
+  const fake = await startFakeAzure({
+    blobEndpoint: azurite.blobEndpoint,
+    settings: { provisioningDelayMs: 100 },
+  });
+  t.after(() => fake.close());
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const args = [
+    'deploy-model',
+    '--endpoint-file=endpoint.yml',
+    '--deployment-file=deployment.yml',
+    ...azureArgs(fake),
+  ];
+  const first = await cli(args, { cwd: dir });
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.outputs['state'], 'Healthy');
+  assert.equal(first.outputs['provisioning-state'], 'Succeeded');
+  assert.deepEqual(JSON.parse(first.outputs['traffic']!), { blue: 100 });
+  assert.deepEqual(JSON.parse(first.outputs['previous-traffic']!), {});
+  assert.equal(first.outputs['changed'], 'true');
+  assert.match(first.outputs['scoring-uri']!, /^https:\/\/azureml-deploy-demo\..*\/score$/);
+  const deploymentPut = fake.requests.find((r) => r.method === 'PUT' && /\/deployments\/blue$/.test(r.path));
+  assert.equal(
+    (deploymentPut?.body as { properties: { instanceType: string } }).properties.instanceType,
+    'Standard_DS1_v2',
+  );
+
+  const before = writes(fake);
+  const again = await cli(args, { cwd: dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.outputs['changed'], 'false');
+  assert.equal(writes(fake) - before, 0, 'an unchanged re-run writes nothing');
+});
+
+test('a failed blue-green rollout: exit 1, container logs in logs-file, traffic left exactly as it was', async (t) => {
+  const fake = await startFakeAzure({
+    blobEndpoint: azurite.blobEndpoint,
+    settings: { provisioningDelayMs: 100 },
+  });
+  t.after(() => fake.close());
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const first = await cli(
+    ['deploy-model', '--endpoint-file=endpoint.yml', '--deployment-file=deployment.yml', ...azureArgs(fake)],
+    { cwd: dir },
+  );
+  assert.equal(first.code, 0, first.stderr);
+  fake.script({
+    resource: 'deployment',
+    name: 'green',
+    result: 'Failed',
+    error: { code: 'ResourceNotReady', message: 'User container has crashed or terminated.' },
+  });
+  fake.setLogs('azureml-deploy-demo', 'green', {
+    InferenceServer: 'Traceback (most recent call last):\nValueError: bad weights',
+  });
+  const summary = path.join(dir, 'summary.md');
+  const r = await cli(
+    [
+      'deploy-model',
+      '--endpoint-file=endpoint.yml',
+      '--deployment-file=deployment.yml',
+      '--deployment-name=green',
+      '--traffic=blue-green',
+      `--summary-file=${summary}`,
+      ...azureArgs(fake),
+    ],
+    { cwd: dir },
+  );
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.outputs['state'], 'Failed');
+  assert.deepEqual(JSON.parse(r.outputs['traffic']!), { blue: 100 }, 'serving traffic untouched');
+  const logs = r.outputs['logs-file'];
+  assert.ok(logs && existsSync(logs));
+  assert.match(await readFile(logs!, 'utf8'), /ValueError: bad weights/);
+  const md = await readFile(summary, 'utf8');
+  assert.match(md, /ValueError: bad weights/);
+  assert.match(md, /User container has crashed/);
+});

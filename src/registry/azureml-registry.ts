@@ -276,7 +276,7 @@ export class AzureModelRegistry implements ModelRegistry {
         onProgress: (sent, total) => {
           const now = this.#clock.now();
           if (now - lastReport < interval) return;
-          const rate = (sent - lastBytes) / ((now - lastReport) / 1000);
+          const rate = (sent - lastBytes) / (Math.max(1, now - lastReport) / 1000);
           this.#log.info(`uploading: ${mib(sent)} of ${mib(total)} MiB (${mib(rate)} MiB/s)`);
           lastReport = now;
           lastBytes = sent;

@@ -116,3 +116,67 @@ test('a failed blue-green rollout: exit 1, container logs in logs-file, traffic 
   assert.match(md, /ValueError: bad weights/);
   assert.match(md, /User container has crashed/);
 });
+
+test('blue-green with the smoke gate, then smoke-test-service by endpoint name with the key looked up', async (t) => {
+  const seen: { deployment?: string; auth?: string }[] = [];
+  const http = await import('node:http');
+  const scoring = http.createServer((req, res) => {
+    seen.push({
+      deployment: req.headers['azureml-model-deployment'] as string,
+      auth: req.headers.authorization,
+    });
+    req.resume();
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ predictions: [4.75, 8.5] }));
+    });
+  });
+  await new Promise<void>((r) => scoring.listen(0, '127.0.0.1', r));
+  t.after(() => scoring.close());
+  const port = (scoring.address() as import('node:net').AddressInfo).port;
+  const fake = await startFakeAzure({
+    blobEndpoint: azurite.blobEndpoint,
+    settings: { provisioningDelayMs: 100 },
+    scoringUri: () => `http://127.0.0.1:${port}/score`,
+  });
+  t.after(() => fake.close());
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const base = [
+    'deploy-model',
+    '--endpoint-file=endpoint.yml',
+    '--deployment-file=deployment.yml',
+    ...azureArgs(fake),
+  ];
+  assert.equal((await cli(base, { cwd: dir })).code, 0);
+  const green = await cli(
+    [...base, '--deployment-name=green', '--traffic=blue-green', '--smoke-request-file=sample-request.json'],
+    { cwd: dir },
+  );
+  assert.equal(green.code, 0, green.stderr);
+  assert.deepEqual(JSON.parse(green.outputs['traffic']!), { green: 100 });
+  assert.deepEqual(JSON.parse(green.outputs['previous-traffic']!), { blue: 100 });
+  assert.ok(
+    seen.some((s) => s.deployment === 'green'),
+    'the gate called the new deployment through the header',
+  );
+
+  const smoke = await cli(
+    [
+      'smoke-test-service',
+      '--endpoint-name=azureml-deploy-demo',
+      '--deployment-name=green',
+      '--request-file=sample-request.json',
+      '--expect-json=expected-response.json',
+      ...azureArgs(fake),
+    ],
+    { cwd: dir },
+  );
+  assert.equal(smoke.code, 0, smoke.stderr);
+  assert.equal(smoke.outputs['passed'], 'true');
+  const last = seen.at(-1)!;
+  assert.equal(last.deployment, 'green');
+  assert.match(last.auth ?? '', /^Bearer .+/);
+  const key = last.auth!.slice('Bearer '.length);
+  assert.ok(!(smoke.stdout + smoke.stderr).includes(key), 'the endpoint key is never printed');
+});

@@ -172,6 +172,33 @@ test('blocks larger than the streaming buffer go up chunk by chunk through reuse
   assert.equal(sha256(stored?.bytes ?? Buffer.alloc(0)), sha256(bytes), 'no chunk was overwritten in flight');
 });
 
+test('upload progress is logged every interval with the rate, then one summary line', async (t) => {
+  const s = await setupRegistry(t, azurite, { registry: { blockSize: 64 * KiB, concurrency: 1 } });
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'big.bin');
+  await writeFile(file, patternBytes(1024 * KiB, 23));
+  // Each block takes one second of (fake) time.
+  const registry = s.makeRegistry({
+    progressIntervalMs: 4000,
+    onBlobRequest: (e) => {
+      if (e.operation === 'Put Block') s.clock.advance(1000);
+    },
+  });
+  await registry.register(modelSpec(file), { dedupe: true });
+  const progress = s.log.records.filter((r) => r.message.startsWith('uploading:')).map((r) => r.message);
+  // 16 blocks of 1/16 MiB, one per second: a line every 4 blocks.
+  assert.deepEqual(progress, [
+    'uploading: 0.3 of 1.0 MiB (0.1 MiB/s)',
+    'uploading: 0.5 of 1.0 MiB (0.1 MiB/s)',
+    'uploading: 0.8 of 1.0 MiB (0.1 MiB/s)',
+    'uploading: 1.0 of 1.0 MiB (0.1 MiB/s)',
+  ]);
+  assert.match(
+    s.log.text(),
+    /uploaded 1 file\(s\), 1\.0 MiB, to datastore 'workspaceblobstore' in 16\.0 s \(0\.1 MiB\/s\)/,
+  );
+});
+
 test('identical content is reused with zero blob requests; with dedupe off a new version points at the stored content', async (t) => {
   const s = await setupRegistry(t, azurite, { registry: { blockSize: 64 * KiB } });
   const dir = await tempDir(t);

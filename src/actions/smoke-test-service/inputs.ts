@@ -1,4 +1,4 @@
-import { targetInputs } from '../shared/common-inputs.ts';
+import { azureInputs, targetInputs } from '../shared/common-inputs.ts';
 import { input } from '../shared/define-inputs.ts';
 import { bool, duration, integer, oneOf, optionalString } from '../shared/input-types.ts';
 
@@ -66,6 +66,7 @@ export const smokeInputs = {
     default: 'true',
   }),
   ...targetInputs,
+  ...azureInputs,
 };
 
 export const smokeOutputs = {

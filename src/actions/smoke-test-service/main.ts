@@ -1,4 +1,5 @@
 import { ActionFailure, UsageError } from '../../errors.ts';
+import type { ActionIO } from '../../io/action-io.ts';
 import type { Log } from '../../log.ts';
 import { loadExpectJson, parseExpectStatus } from '../../probe/assertions.ts';
 import { parseExpectations } from '../../probe/expectations.ts';
@@ -11,7 +12,7 @@ import { readEndpointState } from '../../targets/local/service-state.ts';
 import type { ActionContext, ActionDeps } from '../shared/action-definition.ts';
 import { defineAction } from '../shared/action-definition.ts';
 import type { ParsedInputs } from '../shared/define-inputs.ts';
-import { requireLocalTarget, resolveTarget } from '../shared/target.ts';
+import { resolveTarget } from '../shared/target.ts';
 import { smokeInputs, smokeOutputs } from './inputs.ts';
 
 export type SmokeInputs = ParsedInputs<typeof smokeInputs>;
@@ -71,7 +72,7 @@ interface ResolvedService {
 }
 
 /** Finds what to call: the given URI, or the local endpoint's deployment. */
-async function resolveService(inputs: SmokeInputs, deps: ActionDeps): Promise<ResolvedService> {
+async function resolveService(inputs: SmokeInputs, deps: ActionDeps, io: ActionIO): Promise<ResolvedService> {
   const headers: Record<string, string> = {};
   const auth = inputs.auth ?? 'auto';
   if (inputs['api-key'] && auth !== 'none') headers['Authorization'] = `Bearer ${inputs['api-key']}`;
@@ -87,7 +88,26 @@ async function resolveService(inputs: SmokeInputs, deps: ActionDeps): Promise<Re
   }
   const endpoint = inputs['endpoint-name']!.toLowerCase();
   const target = await resolveTarget(inputs, deps.cwd);
-  requireLocalTarget(target, 'smoke-test-service with endpoint-name');
+  if (target.kind === 'azureml') {
+    // The Azure stack loads only for the azureml target.
+    const { connectWorkspace } = await import('../shared/azure-context.ts');
+    const { scoringCredentials } = await import('../../targets/azureml/scoring-credentials.ts');
+    const deadline = deps.clock.now() + 10 * 60_000;
+    const ws = await connectWorkspace(inputs, target.workspace, io, deps, deadline);
+    const modes = { key: 'Key', 'aml-token': 'AMLToken', aad: 'AADToken' } as const;
+    const creds = await scoringCredentials(ws, endpoint, {
+      deadline,
+      ...(auth !== 'auto' && auth !== 'none' ? { authMode: modes[auth] } : {}),
+    });
+    if (!creds.scoringUri)
+      throw new ActionFailure(`endpoint ${endpoint} has no scoring URI yet (is it still being created?)`);
+    const authHeaders = auth === 'none' || inputs['api-key'] ? {} : creds.headers();
+    return {
+      scoringUri: creds.scoringUri,
+      headers: { ...authHeaders, ...headers },
+      label: `${endpoint}${inputs['deployment-name'] ? `/${inputs['deployment-name']}` : ''} (${creds.authMode} auth)`,
+    };
+  }
   const deployments = await listLocalDeployments(target.localDir, endpoint);
   if (deployments.length === 0) {
     throw new UsageError(
@@ -161,7 +181,7 @@ export async function smokeTest(
   prepared: PreparedSmoke,
   deps: ActionDeps,
   report: Report,
-  log: Log,
+  io: ActionIO,
   override: { scoringUri?: string; deploymentName?: string } = {},
 ): Promise<SmokeTestResult> {
   const { inputs } = prepared;
@@ -172,7 +192,7 @@ export async function smokeTest(
         headers: override.deploymentName ? { 'azureml-model-deployment': override.deploymentName } : {},
         label: override.scoringUri,
       }
-    : await resolveService(inputs, deps);
+    : await resolveService(inputs, deps, io);
 
   const section = report.section('smoke-test-service', `Smoke test ${service.label}`);
   const options: SmokeTestOptions = {
@@ -180,8 +200,8 @@ export async function smokeTest(
     scoringUri: service.scoringUri,
     headers: service.headers,
   };
-  log.info(`smoke testing ${service.scoringUri} with ${requests.length} request file(s)`);
-  const result = await runSmokeTest(options, { clock: deps.clock, log });
+  io.info(`smoke testing ${service.scoringUri} with ${requests.length} request file(s)`);
+  const result = await runSmokeTest(options, { clock: deps.clock, log: io });
   addFacts(
     section,
     fact('Scoring URI', service.scoringUri, { code: true }),
@@ -231,7 +251,7 @@ export async function smokeTest(
   }
   if (result.passed) report.finish(section, 'succeeded');
   else report.fail(section, result.message);
-  log.info(result.message);
+  io.info(result.message);
   return result;
 }
 

@@ -22,14 +22,14 @@ export interface ScoringCredentials {
 export async function scoringCredentials(
   ws: AzureWorkspace,
   endpointName: string,
-  opts: RequestScope = {},
+  opts: RequestScope & { /** Use this auth instead of the endpoint's own mode. */ authMode?: EndpointAuthMode } = {},
 ): Promise<ScoringCredentials> {
   const endpoint = await getEndpoint(ws, endpointName, opts);
   if (!endpoint) {
     throw new Error(`online endpoint '${endpointName}' was not found in workspace ${ws.ref.workspaceName}`);
   }
   const p = endpoint.properties;
-  const mode = normalizeAuthMode(p.authMode);
+  const mode = opts.authMode ?? normalizeAuthMode(p.authMode);
   const uris = {
     scoringUri: typeof p.scoringUri === 'string' ? p.scoringUri : undefined,
     swaggerUri: typeof p.swaggerUri === 'string' ? p.swaggerUri : undefined,

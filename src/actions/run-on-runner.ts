@@ -12,12 +12,21 @@ export async function runOnRunner<D extends InputDefs, O extends OutputDefs>(def
   const onSignal = (sig: NodeJS.Signals) => abort.abort(new Error(`received ${sig}`));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const result = await runAction(def, runnerIO(), {
-    clock: systemClock,
-    cwd: process.env['GITHUB_WORKSPACE'] || process.cwd(),
-    env: process.env,
-    spawn,
-    signal: abort.signal,
-  });
+  const io = runnerIO();
+  // The runner runs the same file as `post:`; main leaves a mark so the second run knows it is the post step.
+  const phase = io.getState('isPost') === 'true' ? 'post' : 'main';
+  if (phase === 'main') io.saveState('isPost', 'true');
+  const result = await runAction(
+    def,
+    io,
+    {
+      clock: systemClock,
+      cwd: process.env['GITHUB_WORKSPACE'] || process.cwd(),
+      env: process.env,
+      spawn,
+      signal: abort.signal,
+    },
+    phase,
+  );
   process.exitCode = result.exitCode;
 }

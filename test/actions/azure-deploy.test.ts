@@ -180,3 +180,57 @@ test('blue-green with the smoke gate, then smoke-test-service by endpoint name w
   const key = last.auth!.slice('Bearer '.length);
   assert.ok(!(smoke.stdout + smoke.stderr).includes(key), 'the endpoint key is never printed');
 });
+
+test('the post: step of a cancelled run restores the traffic maps the killed rollout changed', async (t) => {
+  const { createCliIO } = await import('../../src/cli/cli-io.ts');
+  const { runAction } = await import('../../src/actions/shared/run-action.ts');
+  const { deployModelAction } = await import('../../src/actions/deploy-model/main.ts');
+  const { systemClock } = await import('../../src/clock.ts');
+  const fake = await startFakeAzure({
+    blobEndpoint: azurite.blobEndpoint,
+    settings: { provisioningDelayMs: 100 },
+  });
+  t.after(() => fake.close());
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const base = [
+    'deploy-model',
+    '--endpoint-file=endpoint.yml',
+    '--deployment-file=deployment.yml',
+    ...azureArgs(fake),
+  ];
+  assert.equal((await cli(base, { cwd: dir })).code, 0);
+  // A rollout that moved everything to green, then died before it could roll back.
+  const green = await cli([...base, '--deployment-name=green', '--traffic=all'], { cwd: dir });
+  assert.deepEqual(JSON.parse(green.outputs['traffic']!), { green: 100 });
+
+  const inputs = Object.fromEntries(
+    base.slice(1).map((a) => {
+      const [k, ...v] = a.slice(2).split('=');
+      return [k!, v.join('=')];
+    }),
+  );
+  let stderr = '';
+  const io = createCliIO({
+    read: (n) => inputs[n],
+    streams: { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) } },
+    env: {},
+  });
+  io.saveState(
+    'restore-traffic',
+    JSON.stringify({
+      endpoint: 'azureml-deploy-demo',
+      previous: { traffic: { blue: 100 }, mirrorTraffic: {} },
+    }),
+  );
+  const result = await runAction(deployModelAction, io, { clock: systemClock, cwd: dir, env: {} }, 'post');
+  assert.equal(result.exitCode, 0, stderr);
+  assert.match(stderr, /traffic of azureml-deploy-demo restored to blue=100/);
+  const endpoint = fake.requests
+    .filter((r) => r.method === 'PUT' && /\/onlineEndpoints\/azureml-deploy-demo$/.test(r.path))
+    .at(-1);
+  assert.deepEqual(
+    (endpoint?.body as { properties: { traffic: Record<string, number> } }).properties.traffic,
+    { blue: 100 },
+  );
+});

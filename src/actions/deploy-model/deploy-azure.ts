@@ -21,6 +21,30 @@ import { type AzureDeployOptions, azureDeploymentSpec } from './azure-spec.ts';
 import type { DeployOutcome } from './deploy-local.ts';
 import type { DeployRequest } from './merge-spec.ts';
 
+/** The state key under which a rollout in progress records the traffic maps to restore. */
+export const RESTORE_STATE = 'restore-traffic';
+
+/** The post: step after a cancelled run: put back the traffic maps a killed rollout had changed. */
+export async function restoreAfterCancel(
+  saved: string,
+  opts: AzureDeployOptions,
+  deps: ActionDeps,
+  io: ActionIO,
+): Promise<void> {
+  const { endpoint, previous } = JSON.parse(saved) as {
+    endpoint: string;
+    previous: Parameters<typeof restoreTraffic>[2];
+  };
+  const deadline = deps.clock.now() + 10 * 60_000;
+  const ws = await connectWorkspace(opts.azure, opts.workspace, io, deps, deadline);
+  const r = await restoreTraffic(ws, endpoint, previous, { deadline });
+  io.info(
+    r.restored
+      ? `cancelled run: traffic of ${endpoint} restored to ${formatMap(previous.traffic)}`
+      : `cancelled run: traffic of ${endpoint} was already ${formatMap(previous.traffic)}`,
+  );
+}
+
 export async function deployAzure(
   req: DeployRequest,
   opts: AzureDeployOptions,
@@ -85,6 +109,9 @@ export async function deployAzure(
   }
 
   const smokeRequests = opts.smokeRequests;
+  // If the job is cancelled and this process dies before it can roll back, the post: step restores these.
+  if (plan.changed)
+    io.saveState(RESTORE_STATE, JSON.stringify({ endpoint: plan.endpointName, previous: plan.previous }));
   const result = await (async () => {
     try {
       return await applyPlan(ws, plan, {
@@ -132,6 +159,7 @@ export async function deployAzure(
       throw err;
     }
   })();
+  io.saveState(RESTORE_STATE, '');
 
   addFacts(
     section,

@@ -39,6 +39,14 @@ export const deployModelAction = defineAction({
       );
     }
   },
+  async post(inputs, ctx) {
+    const saved = ctx.io.getState('restore-traffic');
+    if (!saved) return;
+    const prepared = await prepareDeploy(inputs, ctx.deps, ctx.io);
+    if (prepared.target !== 'azureml') return;
+    const { restoreAfterCancel } = await import('./deploy-azure.ts');
+    await restoreAfterCancel(saved, prepared.options, ctx.deps, ctx.io);
+  },
   async run(inputs, ctx) {
     try {
       const prepared = await prepareDeploy(inputs, ctx.deps, ctx.io);

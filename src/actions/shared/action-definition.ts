@@ -35,8 +35,11 @@ export interface ActionDefinition<D extends InputDefs = InputDefs, O extends Out
   /** Cross-field rules; throw UsageError naming the inputs. Runs before any side effect. */
   validate?(inputs: ParsedInputs<D>, deps: ActionDeps): void;
   run(inputs: ParsedInputs<D>, ctx: ActionContext<O>): Promise<void>;
-  /** Extra action.yml keys (post step). */
-  post?: boolean;
+  /**
+   * The `post:` step, run by the runner only when the job was cancelled (`post-if: cancelled()`): undo what a
+   * killed main step left half done. Gets the same inputs; what main saved with io.saveState.
+   */
+  post?(inputs: ParsedInputs<D>, ctx: ActionContext<O>): Promise<void>;
 }
 
 export function defineAction<D extends InputDefs, O extends OutputDefs>(def: ActionDefinition<D, O>) {

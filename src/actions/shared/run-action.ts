@@ -19,6 +19,7 @@ export async function runAction<D extends InputDefs, O extends OutputDefs>(
   def: ActionDefinition<D, O>,
   io: ActionIO,
   deps: ActionDeps,
+  phase: 'main' | 'post' = 'main',
 ): Promise<ActionResult> {
   const report = new Report(() => deps.clock.now());
   const outputs: Record<string, string> = {};
@@ -32,7 +33,9 @@ export async function runAction<D extends InputDefs, O extends OutputDefs>(
     );
     if ('summary' in inputs && inputs['summary'] === false) writeSummary = false;
     def.validate?.(inputs, deps);
-    await def.run(inputs, {
+    const run = phase === 'post' ? def.post : def.run;
+    if (!run) return { exitCode, outputs, report };
+    await run.call(def, inputs, {
       io,
       report,
       deps,

@@ -234,3 +234,48 @@ test('the post: step of a cancelled run restores the traffic maps the killed rol
     { blue: 100 },
   );
 });
+
+test('the pipeline on Azure ML: register the model, deploy, smoke test through the looked-up key', async (t) => {
+  const http = await import('node:http');
+  const scoring = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.statusCode = req.headers.authorization?.startsWith('Bearer ') ? 200 : 401;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ predictions: [4.75, 8.5] }));
+    });
+  });
+  await new Promise<void>((r) => scoring.listen(0, '127.0.0.1', r));
+  t.after(() => scoring.close());
+  const port = (scoring.address() as import('node:net').AddressInfo).port;
+  const fake = await startFakeAzure({
+    blobEndpoint: azurite.blobEndpoint,
+    settings: { provisioningDelayMs: 100 },
+    scoringUri: () => `http://127.0.0.1:${port}/score`,
+  });
+  t.after(() => fake.close());
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const r = await cli(
+    [
+      'pipeline',
+      '--model-name=demo-model',
+      '--model-path=model',
+      '--endpoint-file=endpoint.yml',
+      '--deployment-file=deployment.yml',
+      '--request-file=sample-request.json',
+      '--expect-json=expected-response.json',
+      ...azureArgs(fake),
+    ],
+    { cwd: dir },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.outputs['model-id'], 'azureml:demo-model:1');
+  assert.equal(r.outputs['state'], 'Healthy');
+  assert.equal(r.outputs['passed'], 'true');
+  const dep = fake.requests.find((x) => x.method === 'PUT' && /\/deployments\/blue$/.test(x.path));
+  assert.match(
+    (dep?.body as { properties: { model: string } }).properties.model,
+    /\/models\/demo-model\/versions\/1$/,
+  );
+});

@@ -11,7 +11,6 @@ import { applyDeploy, prepareDeploy, writeDeployOutputs } from '../deploy-model/
 import { registerModel, writeRegisterOutputs } from '../register-model/main.ts';
 import { modelSpecFromInputs } from '../register-model/model-spec.ts';
 import { defineAction } from '../shared/action-definition.ts';
-import { requireLocalTarget, resolveTarget } from '../shared/target.ts';
 import { prepareSmoke, smokeTest, writeSmokeOutputs } from '../smoke-test-service/main.ts';
 import { pipelineInputs, pipelineOutputs } from './inputs.ts';
 
@@ -24,6 +23,12 @@ export const pipelineAction = defineAction({
   outputs: pipelineOutputs,
   validate(inputs) {
     const registers = Boolean(inputs['model-path'] || inputs['model-file']);
+    if (inputs['delete-after'] && (inputs.target === 'azureml' || inputs['subscription-id'])) {
+      throw new UsageError(
+        'delete-after on Azure ML is not available in this version yet (local target only)',
+        'delete-after',
+      );
+    }
     if (registers && inputs.model) {
       throw new UsageError(
         'give model (an existing model or path) or model-path/model-file (registered first), not both',
@@ -42,8 +47,18 @@ export const pipelineAction = defineAction({
     const prepared = await prepareDeploy(inputs, deps, io);
     const smoke =
       inputs['request-file'] || inputs['request-body'] ? await prepareSmoke(inputs, deps) : undefined;
-    const target = await resolveTarget(inputs, deps.cwd, undefined);
-    requireLocalTarget(target, 'the pipeline');
+    if (inputs['delete-after'] && prepared.target === 'azureml') {
+      throw new UsageError(
+        'delete-after on Azure ML is not available in this version yet (local target only)',
+        'delete-after',
+      );
+    }
+    if (prepared.target === 'azureml' && smoke) {
+      // On Azure the request file is also the gate of a blue-green or canary rollout.
+      const kind = prepared.options.traffic?.kind;
+      if (kind === 'blue-green' || kind === 'canary')
+        prepared.options.smokeRequests = [...smoke.options.requests];
+    }
     ctx.setOutput('endpoint-name', prepared.request.endpointName);
     ctx.setOutput('deployment-name', prepared.request.deploymentName);
 
@@ -64,17 +79,26 @@ export const pipelineAction = defineAction({
       }
       writeDeployOutputs(outcome, ctx);
       if (smoke && outcome.scoringUri && !inputs['dry-run']) {
-        smokeResult = await smokeTest(smoke, deps, report, io, { scoringUri: outcome.scoringUri });
+        // Locally the URI is the deployment's own; on Azure the key is looked up and the deployment named.
+        const where =
+          prepared.target === 'azureml'
+            ? { endpointName: outcome.endpointName, deploymentName: outcome.deploymentName }
+            : { scoringUri: outcome.scoringUri };
+        smokeResult = await smokeTest(smoke, deps, report, io, where);
         writeSmokeOutputs(smokeResult, ctx);
         if (!smokeResult.passed && inputs['fail-on-error']) {
           throw new ActionFailure(`smoke test failed: ${smokeResult.message}`);
         }
       }
     } finally {
-      if (inputs['delete-after'] && !inputs['dry-run']) {
+      if (inputs['delete-after'] && !inputs['dry-run'] && prepared.target === 'local') {
         const section = report.section('delete-service', `Delete ${prepared.request.endpointName}`);
         const deleted = await deleteLocal(
-          { localDir: target.localDir, endpointName: prepared.request.endpointName, ignoreMissing: true },
+          {
+            localDir: prepared.options.localDir,
+            endpointName: prepared.request.endpointName,
+            ignoreMissing: true,
+          },
           deps,
           io,
         );

@@ -182,9 +182,16 @@ export async function smokeTest(
   deps: ActionDeps,
   report: Report,
   io: ActionIO,
-  override: { scoringUri?: string; deploymentName?: string } = {},
+  override: { scoringUri?: string; endpointName?: string; deploymentName?: string } = {},
 ): Promise<SmokeTestResult> {
-  const { inputs } = prepared;
+  const inputs: SmokeInputs = override.endpointName
+    ? {
+        ...prepared.inputs,
+        'scoring-uri': undefined,
+        'endpoint-name': override.endpointName,
+        'deployment-name': override.deploymentName,
+      }
+    : prepared.inputs;
   const requests = prepared.options.requests;
   const service = override.scoringUri
     ? {

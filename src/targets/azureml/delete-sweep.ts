@@ -23,7 +23,11 @@ export interface SweepSelection {
 
 const HOUR = 3_600_000;
 
-export function selectStaleEndpoints(endpoints: readonly OnlineResource[], rule: SweepRule, now: number): SweepSelection {
+export function selectStaleEndpoints(
+  endpoints: readonly OnlineResource[],
+  rule: SweepRule,
+  now: number,
+): SweepSelection {
   const cutoff = now - rule.olderThanHours * HOUR;
   const prefix = rule.prefix.toLowerCase();
   const stale: SweepCandidate[] = [];

@@ -17,7 +17,10 @@ export function trafficCarried(maps: TrafficMaps, deployment: string): { live: n
 export function refuseWhileServing(endpoint: string, deployment: string, maps: TrafficMaps): void {
   const { live, mirror } = trafficCarried(maps, deployment);
   if (live === 0 && mirror === 0) return;
-  const carries = [live > 0 ? `${live}% of the live traffic` : '', mirror > 0 ? `${mirror}% mirror traffic` : '']
+  const carries = [
+    live > 0 ? `${live}% of the live traffic` : '',
+    mirror > 0 ? `${mirror}% mirror traffic` : '',
+  ]
     .filter(Boolean)
     .join(' and ');
   throw new UsageError(
@@ -55,7 +58,10 @@ export function trafficWithout(endpoint: string, deployment: string, maps: Traff
 }
 
 /** Splits `amount` whole percents over the entries in proportion to their weights (largest remainder). */
-function spreadProportionally(entries: readonly (readonly [string, number])[], amount: number): Map<string, number> {
+function spreadProportionally(
+  entries: readonly (readonly [string, number])[],
+  amount: number,
+): Map<string, number> {
   const total = entries.reduce((a, [, v]) => a + v, 0);
   const parts = entries.map(([k, v], index) => {
     const exact = (v * amount) / total;

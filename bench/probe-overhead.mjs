@@ -2,11 +2,10 @@
 // this probe (runSmokeTest) and by wrk (Debian: apt-get install wrk), same request, one connection. Prints both
 // p50s and their ratio (goal: within 5%). Usage: node_modules/.bin/node bench/probe-overhead.mjs [requests]
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { systemClock } from '../src/clock.ts';
 import { silentLog } from '../src/log.ts';
 import { runSmokeTest } from '../src/probe/smoke-test.ts';
@@ -57,8 +56,11 @@ function wrk() {
     script,
     `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body.toString('utf8'))}\nwrk.headers["Content-Type"] = "application/json"\n`,
   );
-  const r = spawnSync('wrk', ['-t1', '-c1', '-d5s', '--latency', '-s', script, service.scoringUri], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new Error(`wrk failed (apt-get install wrk): ${r.error?.message ?? r.stderr}`);
+  const r = spawnSync('wrk', ['-t1', '-c1', '-d5s', '--latency', '-s', script, service.scoringUri], {
+    encoding: 'utf8',
+  });
+  if (r.error || r.status !== 0)
+    throw new Error(`wrk failed (apt-get install wrk): ${r.error?.message ?? r.stderr}`);
   const m = /^\s*50%\s+([\d.]+)(us|ms|s)\s*$/m.exec(r.stdout);
   if (!m) throw new Error(`no p50 in wrk output:\n${r.stdout}`);
   const factor = { us: 0.001, ms: 1, s: 1000 }[m[2]];
@@ -76,10 +78,14 @@ try {
   const probeP50 = (p[0] + p[1]) / 2;
   const cannonP50 = (c[0] + c[1]) / 2;
   const ratio = probeP50 / cannonP50;
-  console.log(`probe overhead on ${process.version}: ${requests} requests, 1 connection, demo model on ${service.runtime}`);
+  console.log(
+    `probe overhead on ${process.version}: ${requests} requests, 1 connection, demo model on ${service.runtime}`,
+  );
   console.log(`wrk p50         ${cannonP50.toFixed(3)} ms (runs: ${c.map((x) => x.toFixed(3)).join(', ')})`);
   console.log(`probe p50       ${probeP50.toFixed(3)} ms (runs: ${p.map((x) => x.toFixed(3)).join(', ')})`);
-  console.log(`ratio           ${ratio.toFixed(3)}  (goal within 5%: ${Math.abs(ratio - 1) <= 0.05 ? 'met' : 'MISSED'})`);
+  console.log(
+    `ratio           ${ratio.toFixed(3)}  (goal within 5%: ${Math.abs(ratio - 1) <= 0.05 ? 'met' : 'MISSED'})`,
+  );
 } finally {
   await stopLocalService(localDir, 'bench', 'blue', { clock: systemClock });
   rmSync(localDir, { recursive: true, force: true });

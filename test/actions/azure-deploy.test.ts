@@ -60,7 +60,7 @@ test('deploy-model to a managed endpoint: create at 100%, then an unchanged re-r
   assert.match(first.outputs['scoring-uri']!, /^https:\/\/azureml-deploy-demo\..*\/score$/);
   const deploymentPut = fake.requests.find((r) => r.method === 'PUT' && /\/deployments\/blue$/.test(r.path));
   assert.equal(
-    (deploymentPut?.body as { properties: { instanceType: string } }).properties.instanceType,
+    (deploymentPut!.body as { properties: { instanceType: string } }).properties.instanceType,
     'Standard_DS1_v2',
   );
 
@@ -230,7 +230,7 @@ test('the post: step of a cancelled run restores the traffic maps the killed rol
     .filter((r) => r.method === 'PUT' && /\/onlineEndpoints\/azureml-deploy-demo$/.test(r.path))
     .at(-1);
   assert.deepEqual(
-    (endpoint?.body as { properties: { traffic: Record<string, number> } }).properties.traffic,
+    (endpoint!.body as { properties: { traffic: Record<string, number> } }).properties.traffic,
     { blue: 100 },
   );
 });
@@ -265,17 +265,78 @@ test('the pipeline on Azure ML: register the model, deploy, smoke test through t
       '--deployment-file=deployment.yml',
       '--request-file=sample-request.json',
       '--expect-json=expected-response.json',
+      '--delete-after',
       ...azureArgs(fake),
     ],
     { cwd: dir },
   );
   assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.outputs['deleted']!), [
+    'deployment:azureml-deploy-demo/blue',
+    'endpoint:azureml-deploy-demo',
+  ]);
+  assert.ok(
+    fake.requests.some(
+      (x) => x.method === 'DELETE' && /\/onlineEndpoints\/azureml-deploy-demo$/.test(x.path),
+    ),
+  );
   assert.equal(r.outputs['model-id'], 'azureml:demo-model:1');
   assert.equal(r.outputs['state'], 'Healthy');
   assert.equal(r.outputs['passed'], 'true');
   const dep = fake.requests.find((x) => x.method === 'PUT' && /\/deployments\/blue$/.test(x.path));
   assert.match(
-    (dep?.body as { properties: { model: string } }).properties.model,
+    (dep!.body as { properties: { model: string } }).properties.model,
     /\/models\/demo-model\/versions\/1$/,
   );
+});
+
+test('delete-service on Azure ML: refuses a serving deployment, forces it, deletes the endpoint, tolerates gone', async (t) => {
+  const fake = await startFakeAzure({
+    blobEndpoint: azurite.blobEndpoint,
+    settings: { provisioningDelayMs: 100 },
+  });
+  t.after(() => fake.close());
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const base = [
+    'deploy-model',
+    '--endpoint-file=endpoint.yml',
+    '--deployment-file=deployment.yml',
+    ...azureArgs(fake),
+  ];
+  assert.equal((await cli(base, { cwd: dir })).code, 0);
+  assert.equal(
+    (await cli([...base, '--deployment-name=green', '--traffic=blue=50,green=50'], { cwd: dir })).code,
+    0,
+  );
+  const del = ['delete-service', '--endpoint-name=azureml-deploy-demo', ...azureArgs(fake)];
+
+  const writes = () =>
+    fake.requests.filter((x) => x.method !== 'GET' && x.path.startsWith('/subscriptions/')).length;
+  const before = writes();
+  const refused = await cli([...del, '--deployment-name=green'], { cwd: dir });
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /deployment-name/);
+  assert.equal(writes(), before, 'refused before any write');
+
+  const forced = await cli([...del, '--deployment-name=green', '--force'], { cwd: dir });
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.deepEqual(JSON.parse(forced.outputs['deleted']!), ['deployment:azureml-deploy-demo/green']);
+  const lastEndpointPut = fake.requests
+    .filter((x) => x.method === 'PUT' && /\/onlineEndpoints\/azureml-deploy-demo$/.test(x.path))
+    .at(-1);
+  assert.deepEqual(
+    (lastEndpointPut!.body as { properties: { traffic: Record<string, number> } }).properties.traffic,
+    { blue: 100 },
+  );
+
+  const whole = await cli(del, { cwd: dir });
+  assert.equal(whole.code, 0, whole.stderr);
+  assert.deepEqual(JSON.parse(whole.outputs['deleted']!), [
+    'deployment:azureml-deploy-demo/blue',
+    'endpoint:azureml-deploy-demo',
+  ]);
+  const again = await cli(del, { cwd: dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(JSON.parse(again.outputs['deleted']!), []);
 });

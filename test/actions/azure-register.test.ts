@@ -52,7 +52,7 @@ test('register-model uploads once, registers, and reuses identical content on a 
   assert.ok(!(first.stdout + first.stderr).includes(fake.clientSecret), 'the client secret never printed');
   const put = fake.requests.find((r) => r.method === 'PUT' && r.path.endsWith('/models/diabetes/versions/1'));
   const props = (
-    put?.body as { properties: { properties: Record<string, string>; tags: Record<string, string> } }
+    put!.body as { properties: { properties: Record<string, string>; tags: Record<string, string> } }
   ).properties;
   assert.equal(props.tags['framework'], 'sklearn');
   assert.equal(props.properties['azureml-deploy.commit'], 'abc123');

@@ -1,4 +1,4 @@
-import { targetInputs } from '../shared/common-inputs.ts';
+import { azureInputs, targetInputs } from '../shared/common-inputs.ts';
 import { input } from '../shared/define-inputs.ts';
 import { bool, duration, oneOf, optionalString } from '../shared/input-types.ts';
 
@@ -8,6 +8,11 @@ export const deleteInputs = {
   }),
   'deployment-name': input(optionalString(), {
     description: 'Delete only this deployment of `endpoint-name`.',
+  }),
+  force: input(bool(), {
+    description:
+      'Delete a deployment that carries traffic: its share first moves to the remaining deployments (in proportion to theirs).',
+    default: 'false',
   }),
   'delete-model': input(optionalString(), {
     description:
@@ -29,7 +34,12 @@ export const deleteInputs = {
     description: 'Sweep: only endpoints created more than this many hours ago.',
   }),
   wait: input(bool(), { description: 'Wait until the deletions have finished.', default: 'true' }),
+  'timeout-minutes': input(duration('minutes', { max: 24 * 60 }), {
+    description: 'How long to wait for the deletions.',
+    default: '30',
+  }),
   ...targetInputs,
+  ...azureInputs,
 };
 
 export const deleteOutputs = {

@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors.ts';
 import { addFacts, fact } from '../../report/report.ts';
 import { defineAction } from '../shared/action-definition.ts';
-import { requireLocalTarget, resolveTarget } from '../shared/target.ts';
+import { resolveTarget } from '../shared/target.ts';
 import { deleteLocal } from './delete-local.ts';
 import { deleteInputs, deleteOutputs } from './inputs.ts';
 
@@ -37,33 +37,77 @@ export const deleteServiceAction = defineAction({
   },
   async run(inputs, ctx) {
     const target = await resolveTarget(inputs, ctx.deps.cwd);
-    requireLocalTarget(target, 'delete-service');
     const what = inputs['endpoint-name']
       ? `${inputs['endpoint-name']}${inputs['deployment-name'] ? `/${inputs['deployment-name']}` : ''}`
       : inputs['endpoint-prefix']
         ? `endpoints ${inputs['endpoint-prefix']}* older than ${inputs['older-than-hours']} h`
         : `model ${inputs['delete-model']}`;
     const section = ctx.report.section('delete-service', `Delete ${what}`);
+    const [modelName, modelVersion] = (inputs['delete-model']?.replace(/^azureml:/, '') ?? '').split(':');
+    const model = modelName && modelVersion ? { name: modelName, version: modelVersion } : undefined;
+    const sweep =
+      inputs['endpoint-prefix'] && inputs['older-than-hours'] !== undefined
+        ? { prefix: inputs['endpoint-prefix'], olderThanHours: inputs['older-than-hours'] }
+        : undefined;
+    const endpointName = inputs['endpoint-name']?.toLowerCase();
+    const deploymentName = inputs['deployment-name']?.toLowerCase();
+    let deleted: string[] = [];
     try {
-      const [modelName, modelVersion] = (inputs['delete-model']?.replace(/^azureml:/, '') ?? '').split(':');
-      const deleted = await deleteLocal(
-        {
-          localDir: target.localDir,
-          ...(inputs['endpoint-name'] ? { endpointName: inputs['endpoint-name'].toLowerCase() } : {}),
-          ...(inputs['deployment-name'] ? { deploymentName: inputs['deployment-name'].toLowerCase() } : {}),
-          ...(modelName && modelVersion ? { model: { name: modelName, version: modelVersion } } : {}),
-          ignoreMissing: inputs['ignore-missing'],
-          ...(inputs['endpoint-prefix'] && inputs['older-than-hours'] !== undefined
-            ? { sweep: { prefix: inputs['endpoint-prefix'], olderThanHours: inputs['older-than-hours'] } }
-            : {}),
-        },
-        ctx.deps,
-        ctx.io,
-      );
+      if (target.kind === 'azureml') {
+        // The Azure stack loads only for the azureml target.
+        const { connectWorkspace } = await import('../shared/azure-context.ts');
+        const { deleteFromWorkspace, MissingResourceError } = await import('../../targets/azureml/delete.ts');
+        const deadline = ctx.deps.clock.now() + (inputs['timeout-minutes'] ?? 30) * 60_000;
+        const ws = await connectWorkspace(inputs, target.workspace, ctx.io, ctx.deps, deadline);
+        try {
+          const result = await deleteFromWorkspace(
+            ws,
+            {
+              ...(endpointName ? { endpointName } : {}),
+              ...(deploymentName ? { deploymentName } : {}),
+              force: inputs.force,
+              ...(model ? { model: { ...model, action: inputs['model-action'] ?? 'archive' } } : {}),
+              ...(sweep ? { sweep } : {}),
+              ignoreMissing: inputs['ignore-missing'],
+              wait: inputs.wait,
+            },
+            {
+              deadline,
+              now: () => ctx.deps.clock.now(),
+              onProgress: (line) => {
+                ctx.io.info(line);
+                ctx.report.event(section, line);
+              },
+              ...(ctx.deps.signal ? { signal: ctx.deps.signal } : {}),
+            },
+          );
+          deleted = result.deleted;
+          for (const m of result.missing) ctx.io.info(`${m} was already gone`);
+        } catch (err) {
+          if (err instanceof MissingResourceError) ctx.setOutput('deleted', err.result.deleted);
+          throw err;
+        }
+      } else {
+        deleted = await deleteLocal(
+          {
+            localDir: target.localDir,
+            ...(endpointName ? { endpointName } : {}),
+            ...(deploymentName ? { deploymentName } : {}),
+            ...(model ? { model } : {}),
+            ignoreMissing: inputs['ignore-missing'],
+            ...(sweep ? { sweep } : {}),
+          },
+          ctx.deps,
+          ctx.io,
+        );
+      }
       ctx.setOutput('deleted', deleted);
       addFacts(
         section,
-        fact('Target', 'local'),
+        fact(
+          'Target',
+          target.kind === 'azureml' ? `Azure ML workspace ${target.workspace.workspaceName}` : 'local',
+        ),
         fact('Deleted', deleted.length > 0 ? deleted.join(', ') : 'nothing (already gone)'),
       );
       ctx.report.finish(section, deleted.length > 0 ? 'succeeded' : 'unchanged');

@@ -2,14 +2,16 @@
 // validated and every file read before the first side effect.
 
 import { ActionFailure, UsageError } from '../../errors.ts';
+import type { ActionIO } from '../../io/action-io.ts';
 import type { SmokeTestResult } from '../../probe/smoke-test.ts';
 import type { RegisteredModel } from '../../registry/model-registry.ts';
 import { addFacts, fact } from '../../report/report.ts';
 import { deleteLocal } from '../delete-service/delete-local.ts';
 import type { DeployOutcome } from '../deploy-model/deploy-local.ts';
-import { applyDeploy, prepareDeploy, writeDeployOutputs } from '../deploy-model/main.ts';
+import { applyDeploy, type PreparedDeploy, prepareDeploy, writeDeployOutputs } from '../deploy-model/main.ts';
 import { registerModel, writeRegisterOutputs } from '../register-model/main.ts';
 import { modelSpecFromInputs } from '../register-model/model-spec.ts';
+import type { ActionDeps } from '../shared/action-definition.ts';
 import { defineAction } from '../shared/action-definition.ts';
 import { prepareSmoke, smokeTest, writeSmokeOutputs } from '../smoke-test-service/main.ts';
 import { pipelineInputs, pipelineOutputs } from './inputs.ts';
@@ -23,12 +25,6 @@ export const pipelineAction = defineAction({
   outputs: pipelineOutputs,
   validate(inputs) {
     const registers = Boolean(inputs['model-path'] || inputs['model-file']);
-    if (inputs['delete-after'] && (inputs.target === 'azureml' || inputs['subscription-id'])) {
-      throw new UsageError(
-        'delete-after on Azure ML is not available in this version yet (local target only)',
-        'delete-after',
-      );
-    }
     if (registers && inputs.model) {
       throw new UsageError(
         'give model (an existing model or path) or model-path/model-file (registered first), not both',
@@ -47,12 +43,6 @@ export const pipelineAction = defineAction({
     const prepared = await prepareDeploy(inputs, deps, io);
     const smoke =
       inputs['request-file'] || inputs['request-body'] ? await prepareSmoke(inputs, deps) : undefined;
-    if (inputs['delete-after'] && prepared.target === 'azureml') {
-      throw new UsageError(
-        'delete-after on Azure ML is not available in this version yet (local target only)',
-        'delete-after',
-      );
-    }
     if (prepared.target === 'azureml' && smoke) {
       // On Azure the request file is also the gate of a blue-green or canary rollout.
       const kind = prepared.options.traffic?.kind;
@@ -91,17 +81,9 @@ export const pipelineAction = defineAction({
         }
       }
     } finally {
-      if (inputs['delete-after'] && !inputs['dry-run'] && prepared.target === 'local') {
+      if (inputs['delete-after'] && !inputs['dry-run']) {
         const section = report.section('delete-service', `Delete ${prepared.request.endpointName}`);
-        const deleted = await deleteLocal(
-          {
-            localDir: prepared.options.localDir,
-            endpointName: prepared.request.endpointName,
-            ignoreMissing: true,
-          },
-          deps,
-          io,
-        );
+        const deleted = await deleteAfter(prepared, deps, io);
         ctx.setOutput('deleted', deleted);
         addFacts(
           section,
@@ -113,3 +95,21 @@ export const pipelineAction = defineAction({
     }
   },
 });
+
+/** delete-after: the endpoint goes, whatever happened before (throw-away previews). */
+async function deleteAfter(prepared: PreparedDeploy, deps: ActionDeps, io: ActionIO): Promise<string[]> {
+  const endpointName = prepared.request.endpointName;
+  if (prepared.target === 'local') {
+    return deleteLocal({ localDir: prepared.options.localDir, endpointName, ignoreMissing: true }, deps, io);
+  }
+  const { connectWorkspace } = await import('../shared/azure-context.ts');
+  const { deleteFromWorkspace } = await import('../../targets/azureml/delete.ts');
+  const deadline = deps.clock.now() + 30 * 60_000;
+  const ws = await connectWorkspace(prepared.options.azure, prepared.options.workspace, io, deps, deadline);
+  const result = await deleteFromWorkspace(
+    ws,
+    { endpointName, ignoreMissing: true, wait: true },
+    { deadline, now: () => deps.clock.now(), onProgress: (line) => io.info(line) },
+  );
+  return result.deleted;
+}

@@ -69,16 +69,3 @@ async function resolveWorkspace(inputs: TargetInputs, cwd: string): Promise<Work
   }
   return undefined;
 }
-
-/** The Azure ML target lands with the control-plane issues; until then say so plainly, before any side effect. */
-export function requireLocalTarget(
-  target: ResolvedTarget,
-  action: string,
-): asserts target is ResolvedTarget & { kind: 'local' } {
-  if (target.kind !== 'local') {
-    throw new UsageError(
-      `${action} on target azureml is not available in this version yet; use target: local (this machine)`,
-      'target',
-    );
-  }
-}

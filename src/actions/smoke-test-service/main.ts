@@ -1,6 +1,5 @@
 import { ActionFailure, UsageError } from '../../errors.ts';
 import type { ActionIO } from '../../io/action-io.ts';
-import type { Log } from '../../log.ts';
 import { loadExpectJson, parseExpectStatus } from '../../probe/assertions.ts';
 import { parseExpectations } from '../../probe/expectations.ts';
 import { loadRequests } from '../../probe/requests.ts';

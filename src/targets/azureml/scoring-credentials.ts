@@ -22,7 +22,9 @@ export interface ScoringCredentials {
 export async function scoringCredentials(
   ws: AzureWorkspace,
   endpointName: string,
-  opts: RequestScope & { /** Use this auth instead of the endpoint's own mode. */ authMode?: EndpointAuthMode } = {},
+  opts: RequestScope & {
+    /** Use this auth instead of the endpoint's own mode. */ authMode?: EndpointAuthMode;
+  } = {},
 ): Promise<ScoringCredentials> {
   const endpoint = await getEndpoint(ws, endpointName, opts);
   if (!endpoint) {

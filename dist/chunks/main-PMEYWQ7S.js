@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{registerModel,registerModelAction,writeRegisterOutputs}from"./chunk-AOOP7EIJ.js";import"./chunk-Z5T2GFRS.js";import"./chunk-MH46YY3J.js";import"./chunk-XM2A5OG4.js";import"./chunk-VE2RGSD5.js";import"./chunk-L6QYGVH6.js";import"./chunk-KBULROPY.js";import"./chunk-BLPVFRET.js";import"./chunk-DBUAQ257.js";import"./chunk-6YRY3X7H.js";export{registerModel,registerModelAction,writeRegisterOutputs};

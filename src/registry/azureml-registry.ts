@@ -51,6 +51,8 @@ export interface AzureRegistryOptions {
   deadline?: number;
   random?: () => number;
   signal?: AbortSignal;
+  /** Remembers content hashes by the files' stat identity (see ContentOptions.cacheFile). */
+  hashCacheFile?: string;
   /** Called before every blob request attempt (tests and benches count with it). */
   onBlobRequest?: (event: BlobRequestEvent) => void;
 }
@@ -115,7 +117,10 @@ export class AzureModelRegistry implements ModelRegistry {
     let content: ContentHash | undefined;
     if (remoteUri === undefined) {
       // Before any network call: a bad path fails fast, and the hash decides whether anything is sent.
-      content = await hashContent(localPath(spec.path));
+      const local = localPath(spec.path);
+      content = await hashContent(local, local, {
+        ...(this.#options.hashCacheFile ? { cacheFile: this.#options.hashCacheFile } : {}),
+      });
     }
     const hashMs = this.#clock.now() - started;
     const identity: Identity = content

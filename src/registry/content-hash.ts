@@ -2,7 +2,7 @@
 // bytes. The local and the Azure registry both use it, so "identical content" means the same everywhere.
 
 import { createHash } from 'node:crypto';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { type IgnoreRule, isIgnored, parseIgnoreFile } from './ignore-rules.ts';
@@ -12,6 +12,12 @@ export interface ContentFile {
   relPath: string;
   absPath: string;
   size: number;
+  /** What git's index keys on: a file whose stat identity is unchanged is taken as unchanged. */
+  stamp?: string;
+}
+
+function stampOf(s: { mtimeMs: number; ctimeMs: number; ino: number; size: number }): string {
+  return `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
 }
 
 export interface ContentHash {
@@ -28,6 +34,11 @@ const CHUNK = 4 * 1024 * 1024;
 export interface ContentOptions {
   /** Leaves out more than the ignore files do (relative POSIX path; folders are asked before descending). */
   exclude?: (relPath: string, isDir: boolean) => boolean;
+  /**
+   * A JSON file remembering hashes by the files' stat identity (size, mtime, ctime, inode, as git's index):
+   * re-hashing unchanged content, which costs seconds per GiB, is skipped.
+   */
+  cacheFile?: string;
 }
 
 /** Lists the files a path contributes, honouring `.amlignore`, else `.gitignore`, at a folder's root. */
@@ -43,7 +54,10 @@ export async function listContent(
     throw new ConfigError({ file: label, message: describeFsError(err, 'model path') });
   }
   if (info.isFile()) {
-    return { kind: 'file', files: [{ relPath: path.basename(root), absPath: root, size: info.size }] };
+    return {
+      kind: 'file',
+      files: [{ relPath: path.basename(root), absPath: root, size: info.size, stamp: stampOf(info) }],
+    };
   }
   if (!info.isDirectory()) throw new ConfigError({ file: label, message: 'is neither a file nor a folder' });
   const rules = await readIgnoreRules(root);
@@ -58,7 +72,10 @@ export async function listContent(
       const isDir = s ? s.isDirectory() : entry.isDirectory();
       if (isIgnored(rules, relPath, isDir) || opts.exclude?.(relPath, isDir)) continue;
       if (isDir) await walk(abs, relPath);
-      else files.push({ relPath, absPath: abs, size: s ? s.size : (await stat(abs)).size });
+      else {
+        const fileStat = s ?? (await stat(abs));
+        files.push({ relPath, absPath: abs, size: fileStat.size, stamp: stampOf(fileStat) });
+      }
     }
   };
   await walk(root, '');
@@ -85,6 +102,45 @@ export async function hashContent(
   opts: ContentOptions = {},
 ): Promise<ContentHash> {
   const { files, kind } = await listContent(root, label, opts);
+  const key = opts.cacheFile ? cacheKey(root, files) : undefined;
+  if (opts.cacheFile && key) {
+    const cached = (await readCache(opts.cacheFile))[key];
+    if (cached) return { hash: cached, files, totalBytes: files.reduce((n, f) => n + f.size, 0), kind };
+  }
+  const computed = await hashFiles(files, kind, label);
+  if (opts.cacheFile && key) await writeCache(opts.cacheFile, key, computed.hash);
+  return computed;
+}
+
+function cacheKey(root: string, files: ContentFile[]): string {
+  const h = createHash('sha256').update(path.resolve(root));
+  for (const f of files) h.update(`\0${f.relPath}\0${f.stamp ?? ''}`);
+  return h.digest('hex');
+}
+
+async function readCache(file: string): Promise<Record<string, string>> {
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+async function writeCache(file: string, key: string, hash: string): Promise<void> {
+  try {
+    const entries = Object.entries(await readCache(file)).slice(-199);
+    entries.push([key, hash]);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(Object.fromEntries(entries)));
+    await rename(tmp, file);
+  } catch {
+    // A cache that cannot be written only costs the next run a re-hash.
+  }
+}
+
+async function hashFiles(files: ContentFile[], kind: 'file' | 'folder', label: string): Promise<ContentHash> {
   const hash = createHash('sha256');
   const buffer = Buffer.allocUnsafe(CHUNK);
   let totalBytes = 0;

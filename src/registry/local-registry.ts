@@ -45,7 +45,9 @@ export class LocalModelRegistry implements ModelRegistry {
         'model-path',
       );
     }
-    const content = await hashContent(spec.path);
+    const content = await hashContent(spec.path, spec.path, {
+      cacheFile: path.join(this.root, '.hash-cache.json'),
+    });
     const existing = await this.listMeta(spec.name);
 
     if (spec.version !== undefined) {

@@ -89,12 +89,12 @@ export async function uploadReportArtifacts(
   options: UploadReportArtifactsOptions,
 ): Promise<ArtifactResult | undefined> {
   const { files, secrets, log, env } = options;
-  if (files.length === 0) {
-    log.debug('artifact: nothing to upload');
-    return undefined;
-  }
   if (!env['ACTIONS_RUNTIME_TOKEN']) {
     log.debug('artifact: not uploaded outside GitHub Actions (no ACTIONS_RUNTIME_TOKEN)');
+    return undefined;
+  }
+  if (files.length === 0) {
+    log.debug('artifact: nothing to upload');
     return undefined;
   }
   const parent = env['RUNNER_TEMP'] || os.tmpdir();

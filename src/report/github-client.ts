@@ -2,6 +2,8 @@
 // tests and callers can inject their own. The default is @actions/github's Octokit (proxy-aware), loaded
 // lazily because it is only needed when something is published.
 
+import { errorMessage } from '../errors.ts';
+
 export interface GitHubResponse {
   status: number;
   data: unknown;
@@ -38,7 +40,7 @@ export function httpStatusOf(err: unknown): number | undefined {
 /** Explains the usual reasons GitHub refuses, so the warning says what to change. */
 export function describeGitHubError(err: unknown, permission: string): string {
   const status = httpStatusOf(err);
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   if (status === 403) {
     return `GitHub refused (403: ${message}); the token needs \`permissions: ${permission}\` (pull requests from forks get a read-only token)`;
   }

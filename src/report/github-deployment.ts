@@ -2,14 +2,8 @@
 // model is served (in_progress → success with the scoring URI, or failure; inactive once deleted). Every
 // call is best-effort: a refusal (read-only token on forks, no `deployments: write`) is a warning.
 
-import { errorMessage } from '../errors.ts';
 import type { Log } from '../log.ts';
-import {
-  createGitHubRequest,
-  describeGitHubError,
-  type GitHubRequest,
-  httpStatusOf,
-} from './github-client.ts';
+import { createGitHubRequest, describeGitHubError, type GitHubRequest } from './github-client.ts';
 import type { GitHubContext } from './github-context.ts';
 
 export interface GitHubDeploymentTarget {
@@ -152,10 +146,7 @@ async function attempt<T>(
     const request = target.request ?? (await createGitHubRequest(target.token!, target.context.apiUrl));
     return await fn(request);
   } catch (err) {
-    const status = httpStatusOf(err);
-    const text =
-      status === 403 || status === 404 ? describeGitHubError(err, 'deployments: write') : errorMessage(err);
-    target.log.warn(`could not ${what}: ${text}`);
+    target.log.warn(`could not ${what}: ${describeGitHubError(err, 'deployments: write')}`);
     return undefined;
   }
 }

@@ -2,7 +2,6 @@
 // workflow with separate register/deploy/smoke steps builds one comment, and a re-run replaces its own
 // section instead of adding another.
 
-import { errorMessage } from '../errors.ts';
 import type { Log } from '../log.ts';
 import {
   createGitHubRequest,
@@ -108,9 +107,7 @@ export async function upsertPrComment(options: UpsertPrCommentOptions): Promise<
   } catch (err) {
     const status = httpStatusOf(err);
     const refused = status === 403 || status === 404;
-    log.warn(
-      `could not write the PR comment: ${refused ? describeGitHubError(err, 'pull-requests: write') : errorMessage(err)}`,
-    );
+    log.warn(`could not write the PR comment: ${describeGitHubError(err, 'pull-requests: write')}`);
     return { outcome: refused ? 'refused' : 'failed' };
   }
 }

@@ -100,3 +100,23 @@ test('missing path, empty folder and unreadable file are ConfigErrors naming the
     await assert.rejects(hashContent(path.join(dir, 'secret')), /not readable/);
   }
 });
+
+test('the hash cache answers for unchanged files and misses when a file changes', async (t) => {
+  const dir = await tempDir(t);
+  const cacheFile = path.join(dir, 'cache', 'hashes.json');
+  await mkdir(path.join(dir, 'm'));
+  await writeFile(path.join(dir, 'm', 'w.bin'), 'aaaa');
+  const first = await hashContent(path.join(dir, 'm'), 'm', { cacheFile });
+  // Prove the second answer comes from the cache: poison the stored hash for this key.
+  const { readFile: rf, writeFile: wf } = await import('node:fs/promises');
+  const cache = JSON.parse(await rf(cacheFile, 'utf8')) as Record<string, string>;
+  const key = Object.keys(cache)[0]!;
+  await wf(cacheFile, JSON.stringify({ [key]: 'sha256:from-cache' }));
+  assert.equal((await hashContent(path.join(dir, 'm'), 'm', { cacheFile })).hash, 'sha256:from-cache');
+  // A change of content changes the stat identity: the cache misses and the real hash is computed.
+  await writeFile(path.join(dir, 'm', 'w.bin'), 'bbbbb');
+  const changed = await hashContent(path.join(dir, 'm'), 'm', { cacheFile });
+  assert.notEqual(changed.hash, 'sha256:from-cache');
+  assert.notEqual(changed.hash, first.hash);
+  assert.equal(changed.hash, (await hashContent(path.join(dir, 'm'))).hash);
+});

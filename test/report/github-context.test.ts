@@ -8,7 +8,10 @@ import { tempDir } from '../support/tmp.ts';
 test('a pull_request run: PR number and head SHA from the event file, run URL from the env', async (t) => {
   const dir = await tempDir(t);
   const eventPath = path.join(dir, 'event.json');
-  await writeFile(eventPath, JSON.stringify({ number: 7, pull_request: { number: 7, head: { sha: 'headsha1' } } }));
+  await writeFile(
+    eventPath,
+    JSON.stringify({ number: 7, pull_request: { number: 7, head: { sha: 'headsha1' } } }),
+  );
   const context = readGitHubContext({
     GITHUB_REPOSITORY: 'contoso/models',
     GITHUB_EVENT_NAME: 'pull_request',
@@ -51,7 +54,10 @@ test('a push on GitHub Enterprise Server: GITHUB_SHA, the GHES API base, no pull
   assert.equal(context?.runUrl, undefined);
   assert.equal(isPullRequestEvent(context!), false);
   // Without GITHUB_API_URL the GHES API base is derived from the server URL.
-  const derived = readGitHubContext({ GITHUB_REPOSITORY: 'a/b', GITHUB_SERVER_URL: 'https://ghes.example.test' });
+  const derived = readGitHubContext({
+    GITHUB_REPOSITORY: 'a/b',
+    GITHUB_SERVER_URL: 'https://ghes.example.test',
+  });
   assert.equal(derived?.apiUrl, 'https://ghes.example.test/api/v3');
 });
 

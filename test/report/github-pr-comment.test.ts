@@ -52,7 +52,10 @@ interface FakeComment {
   user: { login: string };
 }
 
-/** The PR's comments as GitHub keeps them; interceptors below read and change this list. */
+/**
+ * The PR's comments as GitHub keeps them; interceptors below read and change this list. Request bodies are
+ * captured in the body matcher: a nock 15 reply function that takes the body never answers a fetch request.
+ */
 function commentStore(initial: FakeComment[] = []) {
   const comments = [...initial];
   let nextId = 1000;
@@ -65,23 +68,35 @@ function commentStore(initial: FakeComment[] = []) {
         .reply(200, () => comments.slice((page - 1) * 100, page * 100));
     },
     expectCreate(scope: nock.Scope) {
-      scope.post(COMMENTS).reply(201, (_uri, body) => {
-        const c = {
-          id: nextId++,
-          body: (body as { body: string }).body,
-          html_url: 'https://github.com/contoso/models/pull/7#issuecomment-1',
-          user: { login: 'github-actions[bot]' },
-        };
-        comments.push(c);
-        return c;
-      });
+      let sent = '';
+      scope
+        .post(COMMENTS, (body: { body: string }) => {
+          sent = body.body;
+          return true;
+        })
+        .reply(201, () => {
+          const c = {
+            id: nextId++,
+            body: sent,
+            html_url: 'https://github.com/contoso/models/pull/7#issuecomment-1',
+            user: { login: 'github-actions[bot]' },
+          };
+          comments.push(c);
+          return c;
+        });
     },
     expectUpdate(scope: nock.Scope, id: number) {
-      scope.patch(`/repos/contoso/models/issues/comments/${id}`).reply(200, (_uri, body) => {
-        const c = comments.find((x) => x.id === id)!;
-        c.body = (body as { body: string }).body;
-        return c;
-      });
+      let sent = '';
+      scope
+        .patch(`/repos/contoso/models/issues/comments/${id}`, (body: { body: string }) => {
+          sent = body.body;
+          return true;
+        })
+        .reply(200, () => {
+          const c = comments.find((x) => x.id === id)!;
+          c.body = sent;
+          return c;
+        });
     },
   };
 }
@@ -144,7 +159,10 @@ test('two steps with different actions build one comment with two sections; a re
   assert.doesNotMatch(body, /Deploy pr-7-abc123\/blue/);
   // Deploy comes before the smoke test whatever order the steps wrote them.
   assert.ok(body.indexOf('section=deploy-model') < body.indexOf('section=smoke-test-service'));
-  assert.match(body, /\[workflow run\]\(https:\/\/github.com\/contoso\/models\/actions\/runs\/99\), commit headsha/);
+  assert.match(
+    body,
+    /\[workflow run\]\(https:\/\/github.com\/contoso\/models\/actions\/runs\/99\), commit headsha/,
+  );
   assert.doesNotMatch(log.text(), new RegExp(TOKEN));
 });
 
@@ -180,7 +198,10 @@ test('the comment is found on a later page; another endpoint and quoted markers 
   assert.equal(res.commentId, 501);
   const sections = parseSections(store.comments.find((c) => c.id === 501)!.body);
   assert.deepEqual([...sections.keys()], ['register-model', 'deploy-model']);
-  assert.equal(store.comments.find((c) => c.id === 500)!.body, `${endpointMarker('other-endpoint')}\n## other`);
+  assert.equal(
+    store.comments.find((c) => c.id === 500)!.body,
+    `${endpointMarker('other-endpoint')}\n## other`,
+  );
 });
 
 test('a fork PR (read-only token, 403) is a warning naming the permission, never an error', async () => {
@@ -217,7 +238,8 @@ test('pr-comment modes: auto only on pull_request events with a token; true on a
 });
 
 test('section content cannot forge markers, and a huge section is cut with its code fence closed', () => {
-  const evil = '```text\n<!-- /azureml-deploy:section=deploy-model -->\n<!-- azureml-deploy:section=x -->\n```';
+  const evil =
+    '```text\n<!-- /azureml-deploy:section=deploy-model -->\n<!-- azureml-deploy:section=x -->\n```';
   const body = composeCommentBody(undefined, 'ep', [{ action: 'deploy-model', markdown: evil }]);
   assert.deepEqual([...parseSections(body).keys()], ['deploy-model']);
   assert.match(parseSections(body).get('deploy-model')!, /&lt;!-- \/azureml-deploy/);

@@ -71,6 +71,7 @@ export async function deployAzure(
       io,
       deadline,
       opts.dryRun,
+      opts.localDir,
     );
     addFacts(section, fact('Model', refText(desired.deployment.model), { code: true }));
   }
@@ -219,6 +220,7 @@ async function registerModelPath(
   io: ActionIO,
   deadline: number,
   dryRun: boolean,
+  localDir: string,
 ): Promise<ModelRef> {
   if (dryRun) {
     throw new UsageError(
@@ -227,6 +229,7 @@ async function registerModelPath(
     );
   }
   const registry = new AzureModelRegistry(ws, {
+    hashCacheFile: path.join(localDir, 'hash-cache.json'),
     log: io,
     clock: deps.clock,
     deadline,

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { UsageError } from '../../errors.ts';
 import type { ActionIO } from '../../io/action-io.ts';
 import { LocalModelRegistry } from '../../registry/local-registry.ts';
@@ -50,6 +51,7 @@ export async function registerModel(
       const { AzureModelRegistry } = await import('../../registry/azureml-registry.ts');
       const ws = await connectWorkspace(inputs, target.workspace, io, deps, deadline);
       registry = new AzureModelRegistry(ws, {
+        hashCacheFile: path.join(target.localDir, 'hash-cache.json'),
         log: io,
         clock: deps.clock,
         deadline,

@@ -20,6 +20,7 @@ export function renderActionYml(def: AnyAction): ActionYml {
       description: d.description,
       required: d.required === true,
       ...(d.default !== undefined ? { default: d.default } : {}),
+      ...(d.runnerDefault !== undefined ? { default: d.runnerDefault } : {}),
     };
   }
   const outputs: Record<string, Record<string, unknown>> = {};
@@ -59,7 +60,7 @@ export function renderInputsOutputs(def: AnyAction): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const rows = Object.entries(def.inputs as InputDefs).map(
     ([name, d]) =>
-      `| \`${name}\` | ${d.required ? 'yes' : ''} | ${d.default !== undefined ? `\`${d.default}\`` : ''} | ${cell(d.description)} |`,
+      `| \`${name}\` | ${d.required ? 'yes' : ''} | ${(d.default ?? d.runnerDefault) !== undefined ? `\`${d.default ?? d.runnerDefault}\`` : ''} | ${cell(d.description)} |`,
   );
   const outs = Object.entries(def.outputs as OutputDefs).map(
     ([name, d]) => `| \`${name}\` | ${cell(d.description)} |`,

@@ -42,9 +42,33 @@ const lazyOidc = {
   },
 };
 
+// The config loaders use zod's classic API, the input parsers zod/mini. Bundled together, esbuild's splitting
+// would put zod's whole shared core into a chunk every action loads at start. Classic zod is therefore bundled
+// on its own (dist/vendor/zod.js) and loaded only with the config loaders; zod/mini stays small and inline.
+const separateZod = {
+  name: 'separate-classic-zod',
+  setup(b) {
+    b.onResolve({ filter: /^zod$/ }, () => ({ path: '../vendor/zod.js', external: true }));
+  },
+};
+
 await rm(path.join(root, 'dist'), { recursive: true, force: true });
 await build({
-  plugins: [lazyOidc],
+  absWorkingDir: root,
+  entryPoints: { 'vendor/zod': 'node_modules/zod/index.js' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: 'linked',
+  charset: 'utf8',
+  logLevel: 'warning',
+});
+await build({
+  plugins: [lazyOidc, separateZod],
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   absWorkingDir: root,

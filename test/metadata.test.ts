@@ -42,8 +42,10 @@ test("inputs, defaults and outputs in action.yml are exactly the definitions'", 
     const doc = parse(await readFile(path.join(root, file), 'utf8'));
     assert.deepEqual(Object.keys(doc.inputs).sort(), Object.keys(def.inputs).sort(), `${file} inputs`);
     assert.deepEqual(Object.keys(doc.outputs).sort(), Object.keys(def.outputs).sort(), `${file} outputs`);
-    for (const [name, d] of Object.entries(def.inputs as Record<string, { default?: string }>)) {
-      assert.equal(doc.inputs[name].default, d.default, `${file} default of ${name}`);
+    for (const [name, d] of Object.entries(
+      def.inputs as Record<string, { default?: string; runnerDefault?: string }>,
+    )) {
+      assert.equal(doc.inputs[name].default, d.default ?? d.runnerDefault, `${file} default of ${name}`);
     }
     assert.equal(doc.runs.using, 'node24');
     assert.match(doc.runs.main, new RegExp(`dist/${def.name}/index\\.js$`));

@@ -54,7 +54,7 @@ export type CommentDecision = { comment: true; pullRequest: number } | { comment
 export function shouldComment(
   mode: PrCommentMode,
   context: GitHubContext | undefined,
-  token: string | undefined,
+  hasToken: boolean,
 ): CommentDecision {
   if (mode === 'false') return { comment: false, reason: 'pr-comment is false' };
   if (!context) return { comment: false, reason: 'not running on GitHub (GITHUB_REPOSITORY is not set)' };
@@ -63,7 +63,7 @@ export function shouldComment(
   }
   if (context.pullRequest === undefined)
     return { comment: false, reason: 'this run is not for a pull request' };
-  if (!token) return { comment: false, reason: 'no github-token' };
+  if (!hasToken) return { comment: false, reason: 'no github-token' };
   return { comment: true, pullRequest: context.pullRequest };
 }
 

@@ -87,11 +87,7 @@ export async function publishReport(report: Report, input: PublishInput): Promis
   };
 
   await step(log, 'PR comment', async () => {
-    const decision = shouldComment(
-      options.prComment,
-      context,
-      token ?? (input.request ? 'injected' : undefined),
-    );
+    const decision = shouldComment(options.prComment, context, !!token || !!input.request);
     if (!decision.comment) {
       const message = `PR comment skipped: ${decision.reason}`;
       if (options.prComment === 'true') log.warn(message);

@@ -228,13 +228,13 @@ test('a fork PR (read-only token, 403) is a warning naming the permission, never
 
 test('pr-comment modes: auto only on pull_request events with a token; true on any run with a PR', () => {
   const push: GitHubContext = { ...context, eventName: 'push' };
-  assert.deepEqual(shouldComment('auto', context, TOKEN), { comment: true, pullRequest: 7 });
-  assert.equal(shouldComment('auto', context, undefined).comment, false);
-  assert.equal(shouldComment('auto', push, TOKEN).comment, false);
-  assert.equal(shouldComment('auto', undefined, TOKEN).comment, false);
-  assert.equal(shouldComment('true', push, TOKEN).comment, true);
-  assert.equal(shouldComment('true', { ...push, pullRequest: undefined as never }, TOKEN).comment, false);
-  assert.equal(shouldComment('false', context, TOKEN).comment, false);
+  assert.deepEqual(shouldComment('auto', context, true), { comment: true, pullRequest: 7 });
+  assert.equal(shouldComment('auto', context, false).comment, false);
+  assert.equal(shouldComment('auto', push, true).comment, false);
+  assert.equal(shouldComment('auto', undefined, true).comment, false);
+  assert.equal(shouldComment('true', push, true).comment, true);
+  assert.equal(shouldComment('true', { ...push, pullRequest: undefined as never }, true).comment, false);
+  assert.equal(shouldComment('false', context, true).comment, false);
 });
 
 test('section content cannot forge markers, and a huge section is cut with its code fence closed', () => {

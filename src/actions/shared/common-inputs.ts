@@ -26,6 +26,25 @@ export const targetInputs = {
       'State of the local target (model registry, running services, logs). Default: `.azureml-local` under the workspace.',
   }),
   summary: input(bool(), { description: 'Write the job summary.', default: 'true' }),
+  'github-token': input(optionalString(), {
+    description: 'Token for PR comments and GitHub Deployments.',
+    runnerDefault: '${{ github.token }}',
+    secret: true,
+  }),
+  'pr-comment': input(oneOf(['auto', 'true', 'false'] as const), {
+    description:
+      'On pull requests, keep one comment per endpoint up to date, with a section per action: `auto` (on pull_request events with a token), `true` or `false`. Needs `pull-requests: write`.',
+    default: 'auto',
+  }),
+  'github-deployment': input(optionalString(), {
+    description:
+      'A GitHub environment name: record a GitHub Deployment with its status (in_progress, success with the scoring URI, failure; inactive when deleted). Needs `deployments: write`.',
+  }),
+  'upload-artifacts': input(oneOf(['on-failure', 'always', 'never'] as const), {
+    description:
+      'Upload logs and plans (secrets redacted) as a workflow artifact: `on-failure`, `always` or `never`.',
+    default: 'on-failure',
+  }),
 };
 
 /** How the Azure actions authenticate and which cloud they talk to (ACTIONS.md "Shared inputs"). */

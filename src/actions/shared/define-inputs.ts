@@ -10,6 +10,8 @@ export interface InputDef<T = unknown> {
   description: string;
   /** The default as action.yml shows it; parsed like a user value when the input is not set. */
   default?: string;
+  /** A default only the runner can evaluate (`${{ github.token }}`): written to action.yml, never parsed. */
+  runnerDefault?: string;
   required?: boolean;
   /** Masked (setSecret) before anything is logged. */
   secret?: boolean;

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { ConfigError, errorMessage, isInputError } from '../../errors.ts';
 import type { ActionIO } from '../../io/action-io.ts';
+import { SecretSet } from '../../io/redact.ts';
 import { Report } from '../../report/report.ts';
 import { renderSummary } from '../../report/summary.ts';
 import type { ActionDefinition, ActionDeps } from './action-definition.ts';
@@ -25,12 +26,24 @@ export async function runAction<D extends InputDefs, O extends OutputDefs>(
   const outputs: Record<string, string> = {};
   let exitCode: 0 | 1 | 2 = 0;
   let writeSummary = true;
+  let parsed: Record<string, unknown> | undefined;
+  // Every secret the run learns is masked by the runner and also kept for redacting what is published.
+  const secrets = new SecretSet();
+  const realIo = io;
+  io = {
+    ...realIo,
+    setSecret: (v: string) => {
+      secrets.add(v);
+      realIo.setSecret(v);
+    },
+  };
   try {
     const inputs = parseInputs(
       def.inputs,
       (name) => io.getInput(name),
       (v) => io.setSecret(v),
     );
+    parsed = inputs;
     if ('summary' in inputs && inputs['summary'] === false) writeSummary = false;
     def.validate?.(inputs, deps);
     const run = phase === 'post' ? def.post : def.run;
@@ -73,7 +86,50 @@ export async function runAction<D extends InputDefs, O extends OutputDefs>(
       io.warn(`could not write the job summary: ${errorMessage(err)}`);
     }
   }
+  // Publishing (PR comment, Deployment, artifacts) after bad input would only repeat the error.
+  if (phase === 'main' && parsed && exitCode !== 2 && 'pr-comment' in parsed) {
+    await publish(def.name, parsed, outputs, report, secrets, io, deps, exitCode);
+  }
   return { exitCode, outputs, report };
+}
+
+async function publish(
+  action: string,
+  inputs: Record<string, unknown>,
+  outputs: Record<string, string>,
+  report: Report,
+  secrets: SecretSet,
+  io: ActionIO,
+  deps: ActionDeps,
+  exitCode: number,
+): Promise<void> {
+  try {
+    const { publishReport } = await import('../../report/publish.ts');
+    const files = outputs['logs-file'] ? [outputs['logs-file']] : [];
+    // smoke-test-service and delete-service name the endpoint in their inputs, deploy-model in its outputs.
+    const named =
+      typeof inputs['endpoint-name'] === 'string' ? inputs['endpoint-name'].toLowerCase() : undefined;
+    const endpointName = outputs['endpoint-name'] ?? (named?.includes('{') ? undefined : named);
+    await publishReport(report, {
+      action: action as Parameters<typeof publishReport>[1]['action'],
+      ...(endpointName ? { endpointName } : {}),
+      ...(outputs['scoring-uri'] ? { scoringUri: outputs['scoring-uri'] } : {}),
+      state: exitCode === 0 ? 'success' : 'failure',
+      options: {
+        prComment: (inputs['pr-comment'] as 'auto' | 'true' | 'false' | undefined) ?? 'auto',
+        ...(inputs['github-deployment'] ? { githubDeployment: inputs['github-deployment'] as string } : {}),
+        uploadArtifacts:
+          (inputs['upload-artifacts'] as 'on-failure' | 'always' | 'never' | undefined) ?? 'on-failure',
+        ...(inputs['github-token'] ? { token: inputs['github-token'] as string } : {}),
+      },
+      files,
+      secrets,
+      log: io,
+      env: deps.env,
+    });
+  } catch (err) {
+    io.warn(`publishing the report failed: ${errorMessage(err)}`);
+  }
 }
 
 function relativeToWorkspace(file: string, cwd: string): string {

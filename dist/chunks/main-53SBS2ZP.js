@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{prepareSmoke,smokeTest,smokeTestAction,writeSmokeOutputs}from"./chunk-FI3M6SHO.js";import"./chunk-E7S5Q225.js";import"./chunk-KGMRVNNE.js";import"./chunk-IYJ5MUO3.js";import"./chunk-G4EFDU4N.js";import"./chunk-DNBTLHUK.js";import"./chunk-L6QYGVH6.js";import"./chunk-KBULROPY.js";import"./chunk-BLPVFRET.js";import"./chunk-DBUAQ257.js";import"./chunk-6YRY3X7H.js";export{prepareSmoke,smokeTest,smokeTestAction,writeSmokeOutputs};

@@ -105,7 +105,9 @@ test('a secret given as an input appears in no output, log or summary', async (t
     ],
     { cwd: dir, env: { RUNNER_DEBUG: '1' } },
   );
-  const everything = r.stdout + r.stderr + (await readFile(summary, 'utf8'));
+  const transcript = await readFile(r.outputs['transcript-file']!, 'utf8');
+  assert.match(transcript, /"Bearer \*\*\*"|"\*\*\*"/, 'the transcript shows the header, redacted');
+  const everything = r.stdout + r.stderr + (await readFile(summary, 'utf8')) + transcript;
   assert.equal(r.code, 1, 'the failing assertion fails the step');
   assert.ok(!everything.includes(secret), 'secret leaked');
   assert.match(r.outputs['response']!, /\*\*\*/);

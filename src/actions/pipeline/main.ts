@@ -13,7 +13,7 @@ import { registerModel, writeRegisterOutputs } from '../register-model/main.ts';
 import { modelSpecFromInputs } from '../register-model/model-spec.ts';
 import type { ActionDeps } from '../shared/action-definition.ts';
 import { defineAction } from '../shared/action-definition.ts';
-import { prepareSmoke, smokeTest, writeSmokeOutputs } from '../smoke-test-service/main.ts';
+import { prepareSmoke, smokeTest, writeSmokeOutputs, writeTranscript } from '../smoke-test-service/main.ts';
 import { pipelineInputs, pipelineOutputs } from './inputs.ts';
 
 export const pipelineAction = defineAction({
@@ -76,6 +76,7 @@ export const pipelineAction = defineAction({
             : { scoringUri: outcome.scoringUri };
         smokeResult = await smokeTest(smoke, deps, report, io, where);
         writeSmokeOutputs(smokeResult, ctx);
+        ctx.setOutput('transcript-file', await writeTranscript(smokeResult, inputs, deps));
         if (!smokeResult.passed && inputs['fail-on-error']) {
           throw new ActionFailure(`smoke test failed: ${smokeResult.message}`);
         }

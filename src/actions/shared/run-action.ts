@@ -105,7 +105,7 @@ async function publish(
 ): Promise<void> {
   try {
     const { publishReport } = await import('../../report/publish.ts');
-    const files = outputs['logs-file'] ? [outputs['logs-file']] : [];
+    const files = [outputs['logs-file'], outputs['transcript-file']].filter((f): f is string => Boolean(f));
     // smoke-test-service and delete-service name the endpoint in their inputs, deploy-model in its outputs.
     const named =
       typeof inputs['endpoint-name'] === 'string' ? inputs['endpoint-name'].toLowerCase() : undefined;

@@ -78,4 +78,8 @@ export const smokeOutputs = {
   'latency-ms-p50': { description: 'Median latency in milliseconds.' },
   'latency-ms-p95': { description: '95th percentile latency in milliseconds.' },
   'latency-ms-max': { description: 'Highest latency in milliseconds.' },
+  'transcript-file': {
+    description:
+      'JSON file with the requests and responses (keys and tokens redacted), statistics and failures.',
+  },
 };

@@ -1,3 +1,5 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { ActionFailure, UsageError } from '../../errors.ts';
 import type { ActionIO } from '../../io/action-io.ts';
 import { loadExpectJson, parseExpectStatus } from '../../probe/assertions.ts';
@@ -43,6 +45,7 @@ export const smokeTestAction = defineAction({
     const prepared = await prepareSmoke(inputs, ctx.deps);
     const result = await smokeTest(prepared, ctx.deps, ctx.report, ctx.io);
     writeSmokeOutputs(result, ctx);
+    ctx.setOutput('transcript-file', await writeTranscript(result, inputs, ctx.deps));
     if (!result.passed && inputs['fail-on-error'])
       throw new ActionFailure(`smoke test failed: ${result.message}`);
   },
@@ -263,6 +266,27 @@ export async function smokeTest(
 
 function ms(v: number | undefined): string {
   return v === undefined || Number.isNaN(v) ? '—' : v.toFixed(1);
+}
+
+/**
+ * The requests and responses (secrets already redacted by the probe) as a JSON file for the artifact and for
+ * people: under $RUNNER_TEMP on a runner, else under local-dir.
+ */
+export async function writeTranscript(
+  result: SmokeTestResult,
+  inputs: SmokeInputs,
+  deps: ActionDeps,
+): Promise<string> {
+  const base = deps.env['RUNNER_TEMP'] || path.resolve(deps.cwd, inputs['local-dir'] ?? '.azureml-local');
+  const name = (inputs['endpoint-name'] ?? 'scoring-uri').replace(/[^a-zA-Z0-9_-]/g, '-');
+  const file = path.join(base, 'azureml-deploy', `smoke-${name}-${deps.clock.now()}.json`);
+  await mkdir(path.dirname(file), { recursive: true });
+  const { transcript, passed, message, latency, failures, files } = result;
+  await writeFile(
+    file,
+    `${JSON.stringify({ passed, message, latency, failures, files, transcript }, null, 2)}\n`,
+  );
+  return file;
 }
 
 export function writeSmokeOutputs(

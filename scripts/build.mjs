@@ -27,18 +27,9 @@ const lazyOidc = {
   setup(b) {
     b.onResolve({ filter: /^\.\/oidc-utils\.js$/ }, (args) => {
       if (!args.importer.includes(`${path.sep}@actions${path.sep}core${path.sep}`)) return undefined;
-      if (args.pluginData?.real) return undefined;
-      return { path: path.join(path.dirname(args.importer), 'oidc-utils.js'), namespace: 'lazy-oidc' };
+      // A file of ours (not a virtual module): chunk names then do not depend on where the repo is checked out.
+      return { path: path.join(root, 'scripts/shims/actions-core-oidc.js') };
     });
-    b.onLoad({ filter: /.*/, namespace: 'lazy-oidc' }, (args) => ({
-      resolveDir: path.dirname(args.path),
-      contents: `export const OidcClient = {
-  async getIDToken(audience) {
-    const real = await import(${JSON.stringify(args.path)});
-    return real.OidcClient.getIDToken(audience);
-  },
-};`,
-    }));
   },
 };
 

@@ -43,10 +43,9 @@ const separateZod = {
   },
 };
 
-await rm(path.join(root, 'dist'), { recursive: true, force: true });
-await build({
+/** What every bundle shares: self-contained ESM for Node 20+ (the zero-install demo runs on the system node). */
+const common = {
   absWorkingDir: root,
-  entryPoints: { 'vendor/zod': 'node_modules/zod/index.js' },
   outdir: 'dist',
   bundle: true,
   platform: 'node',
@@ -57,23 +56,16 @@ await build({
   legalComments: 'linked',
   charset: 'utf8',
   logLevel: 'warning',
-});
+};
+
+await rm(path.join(root, 'dist'), { recursive: true, force: true });
+await build({ ...common, entryPoints: { 'vendor/zod': 'node_modules/zod/index.js' } });
 await build({
+  ...common,
   plugins: [lazyOidc, separateZod],
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  absWorkingDir: root,
   entryPoints: Object.fromEntries(Object.entries(entries).map(([name, file]) => [`${name}/index`, file])),
-  outdir: 'dist',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  minifySyntax: true,
-  minifyWhitespace: true,
-  legalComments: 'linked',
-  charset: 'utf8',
-  logLevel: 'warning',
   // Bundled CommonJS dependencies call require(); ESM output has none without this.
   banner: {
     js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",

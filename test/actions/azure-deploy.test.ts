@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { azureArgs, startScoringService } from '../support/azure-args.ts';
 import { type AzuriteBlob, startAzurite } from '../support/azurite.ts';
 import { cli } from '../support/cli.ts';
 import { type FakeAzure, startFakeAzure } from '../support/fake-azure/index.ts';
@@ -17,19 +18,6 @@ before(async () => {
   azurite = await startAzurite();
 });
 after(() => azurite.close());
-
-function azureArgs(fake: FakeAzure): string[] {
-  return [
-    `--arm-endpoint=${fake.url}`,
-    `--authority-host=${fake.authorityHost}`,
-    `--client-id=${fake.clientId}`,
-    `--tenant-id=${fake.tenantId}`,
-    `--client-secret=${fake.clientSecret}`,
-    `--subscription-id=${fake.workspace.subscriptionId}`,
-    `--resource-group=${fake.workspace.resourceGroup}`,
-    `--workspace-name=${fake.workspace.workspaceName}`,
-  ];
-}
 
 const writes = (fake: FakeAzure) =>
   fake.requests.filter(
@@ -118,26 +106,12 @@ test('a failed blue-green rollout: exit 1, container logs in logs-file, traffic 
 });
 
 test('blue-green with the smoke gate, then smoke-test-service by endpoint name with the key looked up', async (t) => {
-  const seen: { deployment?: string; auth?: string }[] = [];
-  const http = await import('node:http');
-  const scoring = http.createServer((req, res) => {
-    seen.push({
-      deployment: req.headers['azureml-model-deployment'] as string,
-      auth: req.headers.authorization,
-    });
-    req.resume();
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ predictions: [4.75, 8.5] }));
-    });
-  });
-  await new Promise<void>((r) => scoring.listen(0, '127.0.0.1', r));
-  t.after(() => scoring.close());
-  const port = (scoring.address() as import('node:net').AddressInfo).port;
+  const scoring = await startScoringService(t);
+  const seen = scoring.calls;
   const fake = await startFakeAzure({
     blobEndpoint: azurite.blobEndpoint,
     settings: { provisioningDelayMs: 100 },
-    scoringUri: () => `http://127.0.0.1:${port}/score`,
+    scoringUri: () => scoring.url,
   });
   t.after(() => fake.close());
   const dir = await tempDir(t);
@@ -236,22 +210,11 @@ test('the post: step of a cancelled run restores the traffic maps the killed rol
 });
 
 test('the pipeline on Azure ML: register the model, deploy, smoke test through the looked-up key', async (t) => {
-  const http = await import('node:http');
-  const scoring = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.statusCode = req.headers.authorization?.startsWith('Bearer ') ? 200 : 401;
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ predictions: [4.75, 8.5] }));
-    });
-  });
-  await new Promise<void>((r) => scoring.listen(0, '127.0.0.1', r));
-  t.after(() => scoring.close());
-  const port = (scoring.address() as import('node:net').AddressInfo).port;
+  const scoring = await startScoringService(t);
   const fake = await startFakeAzure({
     blobEndpoint: azurite.blobEndpoint,
     settings: { provisioningDelayMs: 100 },
-    scoringUri: () => `http://127.0.0.1:${port}/score`,
+    scoringUri: () => scoring.url,
   });
   t.after(() => fake.close());
   const dir = await tempDir(t);

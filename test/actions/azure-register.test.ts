@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { azureArgs } from '../support/azure-args.ts';
 import { type AzuriteBlob, startAzurite } from '../support/azurite.ts';
 import { cli } from '../support/cli.ts';
 import { startFakeAzure } from '../support/fake-azure/index.ts';
@@ -27,14 +28,7 @@ test('register-model uploads once, registers, and reuses identical content on a 
     '--model-name=diabetes',
     '--model-path=model',
     '--tags=framework=sklearn',
-    `--arm-endpoint=${fake.url}`,
-    `--authority-host=${fake.authorityHost}`,
-    `--client-id=${fake.clientId}`,
-    `--tenant-id=${fake.tenantId}`,
-    `--client-secret=${fake.clientSecret}`,
-    `--subscription-id=${fake.workspace.subscriptionId}`,
-    `--resource-group=${fake.workspace.resourceGroup}`,
-    `--workspace-name=${fake.workspace.workspaceName}`,
+    ...azureArgs(fake),
   ];
   const first = await cli(args, {
     cwd: dir,
@@ -74,22 +68,9 @@ test('a missing model path fails before any Azure call', async (t) => {
   const fake = await startFakeAzure({ blobEndpoint: azurite.blobEndpoint });
   t.after(() => fake.close());
   const dir = await tempDir(t);
-  const r = await cli(
-    [
-      'register-model',
-      '--model-name=m',
-      '--model-path=nope',
-      `--arm-endpoint=${fake.url}`,
-      `--authority-host=${fake.authorityHost}`,
-      `--client-id=${fake.clientId}`,
-      `--tenant-id=${fake.tenantId}`,
-      `--client-secret=${fake.clientSecret}`,
-      `--subscription-id=${fake.workspace.subscriptionId}`,
-      `--resource-group=${fake.workspace.resourceGroup}`,
-      `--workspace-name=${fake.workspace.workspaceName}`,
-    ],
-    { cwd: dir },
-  );
+  const r = await cli(['register-model', '--model-name=m', '--model-path=nope', ...azureArgs(fake)], {
+    cwd: dir,
+  });
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /nope: model path does not exist/);
   assert.equal(fake.requests.length, 0, 'no request reached Azure');

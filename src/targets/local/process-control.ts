@@ -2,7 +2,6 @@
 // process group (spawned with detached: true), so signalling -pid reaches anything it started too.
 
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import type { Clock } from '../../clock.ts';
 
 interface ProcStat {
@@ -104,7 +103,10 @@ export async function terminateProcessGroup(
 }
 
 /** GET http://host:port/ answered 200 within timeoutMs (the azmlinfsrv liveness route). */
-export function probeLiveness(host: string, port: number, timeoutMs: number): Promise<boolean> {
+export async function probeLiveness(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  // Imported here: an ESM import of node:http evaluates its lazy getters, which loads Node's own undici
+  // (~25 ms of every action's start-up), and only deploys and status checks need it.
+  const { request } = await import('node:http');
   return new Promise((resolvePromise) => {
     const req = request(
       {

@@ -28,6 +28,7 @@ export const targetInputs = {
   summary: input(bool(), { description: 'Write the job summary.', default: 'true' }),
   'github-token': input(optionalString(), {
     description: 'Token for PR comments and GitHub Deployments.',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression for action.yml, not JS
     runnerDefault: '${{ github.token }}',
     secret: true,
   }),

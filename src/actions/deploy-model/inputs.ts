@@ -67,7 +67,11 @@ export const deployInputs = {
     description: 'Delete a deployment this run created when it failed.',
     default: 'false',
   }),
-  wait: input(bool(), { description: 'Wait for the deployment to reach a terminal state.', default: 'true' }),
+  wait: input(bool(), {
+    description:
+      'Wait for the deployment to reach a terminal state. Deployments are always waited for in this version (traffic moves only after a terminal state; a local host answers in under a second); `false` is accepted with a warning.',
+    default: 'true',
+  }),
   'timeout-minutes': input(duration('minutes', { max: 24 * 60 }), {
     description: 'How long to wait for a terminal state before failing.',
     default: '30',

@@ -83,6 +83,11 @@ export async function prepareDeploy(
   const target = await resolveTarget(inputs, deps.cwd, loaded?.targetHint);
   const request = mergeDeployRequest(inputs, loaded, deps.cwd, deps.env);
   const timeoutMinutes = inputs['timeout-minutes'] ?? 30;
+  if (!inputs.wait) {
+    log.warn(
+      'wait: false is not supported yet: the deployment is waited for (within timeout-minutes) so that traffic moves safely',
+    );
+  }
   if (target.kind === 'azureml') {
     const options: AzureDeployOptions = {
       workspace: target.workspace,

@@ -52,6 +52,12 @@ test('deploy-model to a managed endpoint: create at 100%, then an unchanged re-r
     'Standard_DS1_v2',
   );
 
+  // The local state folder and git's folder inside `code: ./` are not code: they must not make a new asset.
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  await mkdir(path.join(dir, '.azureml-local'), { recursive: true });
+  await writeFile(path.join(dir, '.azureml-local', 'hash-cache.json'), '{}');
+  await mkdir(path.join(dir, '.git'), { recursive: true });
+  await writeFile(path.join(dir, '.git', 'HEAD'), 'ref: refs/heads/main\n');
   const before = writes(fake);
   const again = await cli(args, { cwd: dir });
   assert.equal(again.code, 0, again.stderr);
@@ -302,4 +308,36 @@ test('delete-service on Azure ML: refuses a serving deployment, forces it, delet
   const again = await cli(del, { cwd: dir });
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(JSON.parse(again.outputs['deleted']!), []);
+});
+
+test('removing a setting from the deployment YAML is a change (the spec-hash tag sees it)', async (t) => {
+  const fake = await startFakeAzure({
+    blobEndpoint: azurite.blobEndpoint,
+    settings: { provisioningDelayMs: 100 },
+  });
+  t.after(() => fake.close());
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const original = await readFile(path.join(dir, 'deployment.yml'), 'utf8');
+  const { writeFile } = await import('node:fs/promises');
+  // The code folder is `./`: keep the YAML files out of the code asset, so only the deployment settings change.
+  await writeFile(path.join(dir, '.amlignore'), '*.yml\n');
+  await writeFile(
+    path.join(dir, 'deployment.yml'),
+    `${original}request_settings:\n  request_timeout_ms: 90000\n`,
+  );
+  const args = [
+    'deploy-model',
+    '--endpoint-file=endpoint.yml',
+    '--deployment-file=deployment.yml',
+    ...azureArgs(fake),
+  ];
+  assert.equal((await cli(args, { cwd: dir })).code, 0);
+  await writeFile(path.join(dir, 'deployment.yml'), original);
+  const removed = await cli(args, { cwd: dir });
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.equal(removed.outputs['changed'], 'true');
+  assert.match(removed.outputs['plan']!, /settings removed/);
+  const again = await cli(args, { cwd: dir });
+  assert.equal(again.outputs['changed'], 'false');
 });

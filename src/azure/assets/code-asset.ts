@@ -11,6 +11,16 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError } from '../../errors.ts';
 import { type ContentFile, hashContent } from '../../registry/content-hash.ts';
+
+/**
+ * Never part of a code asset, whatever the ignore files say: git's own folder, and the local target's state
+ * (`.azureml-local`: logs, the hash cache), which would make every run's code look new when `code: ./`.
+ */
+function isToolingFolder(relPath: string, isDir: boolean): boolean {
+  const name = relPath.slice(relPath.lastIndexOf('/') + 1);
+  return isDir && (name === '.git' || name === '.azureml-local');
+}
+
 import { assetVersionId } from '../bodies/arm-ids.ts';
 import { CODE_HASH_PROPERTY, codeVersionBody } from '../bodies/code-version.ts';
 import { AzureError } from '../errors.ts';
@@ -45,14 +55,16 @@ export async function planCodeAsset(
   localPath: string,
   opts: AssetCallOptions = {},
 ): Promise<PlannedCodeAsset> {
-  const hashed = await hashContent(localPath, localPath).catch((error: unknown) => {
-    // hashContent words its errors for models.
-    if (!(error instanceof ConfigError)) throw error;
-    throw new ConfigError({
-      file: error.file,
-      message: error.reason.replace(/\bmodel (folder|path)\b/, 'code $1'),
-    });
-  });
+  const hashed = await hashContent(localPath, localPath, { exclude: isToolingFolder }).catch(
+    (error: unknown) => {
+      // hashContent words its errors for models.
+      if (!(error instanceof ConfigError)) throw error;
+      throw new ConfigError({
+        file: error.file,
+        message: error.reason.replace(/\bmodel (folder|path)\b/, 'code $1'),
+      });
+    },
+  );
   const hex = hashed.hash.replace(/^sha256:/, '');
   const name = codeAssetName(hashed.kind === 'folder' ? localPath : path.dirname(localPath));
   const version = hex.slice(0, 32);

@@ -3,6 +3,7 @@
 // run (compute kind, create-only fields, traffic and mirror rules) is checked here, before any write. A
 // dry run is this plan, printed.
 
+import { createHash } from 'node:crypto';
 import {
   assetPlanLines,
   type PlannedAssets,
@@ -35,6 +36,28 @@ import {
   type TrafficMaps,
   type TrafficStrategy,
 } from './traffic.ts';
+
+/** Tag holding a hash of the deployment body this toolkit last sent. */
+export const SPEC_HASH_TAG = 'azureml-deploy.spec-hash';
+
+/** SHA-256 (16 hex) of a deployment body with stable key order, without the spec-hash tag itself. */
+export function deploymentSpecHash(body: { tags?: Record<string, string> }): string {
+  const { [SPEC_HASH_TAG]: _own, ...tags } = body.tags ?? {};
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v as Record<string, unknown>)
+              .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+              .map(([k, x]) => [k, canonical(x)]),
+          )
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical({ ...body, tags })))
+    .digest('hex')
+    .slice(0, 16);
+}
 
 export interface DesiredDeployment {
   /** What the endpoint file / inputs say. Fields left out keep the endpoint's current value (or the
@@ -142,6 +165,10 @@ export async function planDeployment(
 
   // Deployment: create, or update when the body we would send differs from what is there.
   const body = onlineDeploymentBody(spec, assets.ids, location);
+  // Field comparison only sees what we send, so a setting removed from the YAML would go unnoticed (the service
+  // keeps it). A hash of the whole body, kept in a tag, catches that.
+  const specHash = deploymentSpecHash(body);
+  body.tags = { ...body.tags, [SPEC_HASH_TAG]: specHash };
   const existing = deployments.find((d) => (d.name ?? '').toLowerCase() === deploymentName);
   let deploymentAction: ResourceAction = 'create';
   let deploymentChanges: string[] = ['(new deployment)'];
@@ -158,7 +185,19 @@ export async function planDeployment(
         'instance-type',
       );
     }
-    deploymentChanges = diffBody(body, existing);
+    // The spec-hash tag is compared on its own below, not as a tag change.
+    const withoutSpecTag = <T extends { tags?: Record<string, string> }>(b: T): T => {
+      const { [SPEC_HASH_TAG]: _h, ...tags } = b.tags ?? {};
+      return { ...b, tags };
+    };
+    deploymentChanges = diffBody(
+      withoutSpecTag(body),
+      withoutSpecTag(existing as typeof existing & { tags?: Record<string, string> }),
+    );
+    const recorded = (existing as { tags?: Record<string, string> }).tags?.[SPEC_HASH_TAG];
+    if (deploymentChanges.length === 0 && recorded !== undefined && recorded !== specHash) {
+      deploymentChanges.push('settings removed from the deployment spec since the last deploy');
+    }
     const state = provisioningStateOf(existing);
     if (isFailedState(state)) deploymentChanges.push(`provisioningState ${state}: re-applied`);
     deploymentAction = deploymentChanges.length ? 'update' : 'none';

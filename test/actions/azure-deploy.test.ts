@@ -341,3 +341,35 @@ test('removing a setting from the deployment YAML is a change (the spec-hash tag
   const again = await cli(args, { cwd: dir });
   assert.equal(again.outputs['changed'], 'false');
 });
+
+test('the pipeline gates a new deployment on an endpoint that already serves traffic, with no traffic input', async (t) => {
+  const scoring = await startScoringService(t);
+  const fake = await startFakeAzure({
+    blobEndpoint: azurite.blobEndpoint,
+    settings: { provisioningDelayMs: 100 },
+    scoringUri: () => scoring.url,
+  });
+  t.after(() => fake.close());
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const base = [
+    'pipeline',
+    '--endpoint-file=endpoint.yml',
+    '--deployment-file=deployment.yml',
+    '--request-file=sample-request.json',
+    ...azureArgs(fake),
+  ];
+  const first = await cli(base, { cwd: dir });
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(JSON.parse(first.outputs['traffic']!), { blue: 100 });
+  const green = await cli([...base, '--deployment-name=green'], { cwd: dir });
+  assert.equal(green.code, 0, green.stderr);
+  assert.match(green.stderr, /already serves traffic: green is smoke tested at 0 %/);
+  assert.deepEqual(JSON.parse(green.outputs['traffic']!), { green: 100 });
+  const firstGreen = scoring.calls.findIndex((c) => c.deployment === 'green');
+  assert.ok(firstGreen >= 0, 'green was called through the header');
+  // Re-running the serving deployment updates it in place (no gate refusal).
+  const again = await cli([...base, '--deployment-name=green'], { cwd: dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.outputs['changed'], 'false');
+});

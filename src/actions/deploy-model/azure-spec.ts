@@ -17,6 +17,11 @@ export interface AzureDeployOptions {
   traffic?: TrafficStrategy;
   mirrorTraffic?: Record<string, number>;
   smokeRequests?: ProbeRequest[];
+  /**
+   * The pipeline's rule: with no `traffic` input and an endpoint already serving another deployment, bring the
+   * new one up at 0 %, smoke test it, then give it the traffic (blue-green); else deploy in place.
+   */
+  gateWhenServing?: boolean;
   rollbackOnFailure: boolean;
   deleteFailedDeployment: boolean;
   instanceType?: string;

@@ -11,6 +11,7 @@ import { AzureModelRegistry } from '../../registry/azureml-registry.ts';
 import { addFacts, fact, type Report, type ReportSection } from '../../report/report.ts';
 import { applyPlan } from '../../targets/azureml/apply.ts';
 import { formatDeploymentLogs } from '../../targets/azureml/deployment-logs.ts';
+import { getEndpoint } from '../../targets/azureml/online-resources.ts';
 import { describePlan, planDeployment, summarizePlan } from '../../targets/azureml/plan.ts';
 import { restoreTraffic } from '../../targets/azureml/restore-traffic.ts';
 import { scoringCredentials } from '../../targets/azureml/scoring-credentials.ts';
@@ -76,11 +77,23 @@ export async function deployAzure(
     addFacts(section, fact('Model', refText(desired.deployment.model), { code: true }));
   }
 
+  let traffic = opts.traffic;
+  if (!traffic && opts.gateWhenServing && opts.smokeRequests) {
+    const current = (await getEndpoint(ws, desired.endpoint.name, { deadline }))?.properties.traffic ?? {};
+    const serving = Object.entries(current as Record<string, number>).filter(([, share]) => share > 0);
+    const servesItself = serving.some(([name]) => name.toLowerCase() === desired.deployment.name);
+    if (serving.length > 0 && !servesItself) {
+      traffic = { kind: 'blue-green' };
+      io.info(
+        `${desired.endpoint.name} already serves traffic: ${desired.deployment.name} is smoke tested at 0 % before it takes over`,
+      );
+    }
+  }
   const plan = await planDeployment(
     ws,
     {
       ...desired,
-      ...(opts.traffic ? { traffic: opts.traffic } : {}),
+      ...(traffic ? { traffic } : {}),
       ...(opts.mirrorTraffic ? { mirrorTraffic: opts.mirrorTraffic } : {}),
     },
     { deadline, ...(deps.signal ? { signal: deps.signal } : {}) },

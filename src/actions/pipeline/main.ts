@@ -44,10 +44,10 @@ export const pipelineAction = defineAction({
     const smoke =
       inputs['request-file'] || inputs['request-body'] ? await prepareSmoke(inputs, deps) : undefined;
     if (prepared.target === 'azureml' && smoke) {
-      // On Azure the request file is also the gate of a blue-green or canary rollout.
-      const kind = prepared.options.traffic?.kind;
-      if (kind === 'blue-green' || kind === 'canary')
-        prepared.options.smokeRequests = [...smoke.options.requests];
+      // On Azure the request file is also the gate: of a blue-green or canary rollout, and, with no traffic
+      // input, of any new deployment on an endpoint that already serves traffic.
+      prepared.options.smokeRequests = [...smoke.options.requests];
+      prepared.options.gateWhenServing = true;
     }
     ctx.setOutput('endpoint-name', prepared.request.endpointName);
     ctx.setOutput('deployment-name', prepared.request.deploymentName);

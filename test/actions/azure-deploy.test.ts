@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { cp, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import { azureArgs, startScoringService } from '../support/azure-args.ts';
 import { type AzuriteBlob, startAzurite } from '../support/azurite.ts';
 import { cli } from '../support/cli.ts';
-import { type FakeAzure, startFakeAzure } from '../support/fake-azure/index.ts';
+import { type FakeAzure, type FakeAzureOptions, startFakeAzure } from '../support/fake-azure/index.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -19,19 +19,26 @@ before(async () => {
 });
 after(() => azurite.close());
 
+/** A fake Azure (fast transitions, Azurite behind it) and a copy of the demo example to deploy from. */
+async function demoOnFake(t: TestContext, options: Partial<FakeAzureOptions> = {}) {
+  const fake = await startFakeAzure({
+    blobEndpoint: azurite.blobEndpoint,
+    settings: { provisioningDelayMs: 100 },
+    ...options,
+  });
+  t.after(() => fake.close());
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  return { fake, dir };
+}
+
 const writes = (fake: FakeAzure) =>
   fake.requests.filter(
     (r) => r.method !== 'GET' && r.path.startsWith('/subscriptions/') && !r.path.includes('/listKeys'),
   ).length;
 
 test('deploy-model to a managed endpoint: create at 100%, then an unchanged re-run writes nothing', async (t) => {
-  const fake = await startFakeAzure({
-    blobEndpoint: azurite.blobEndpoint,
-    settings: { provisioningDelayMs: 100 },
-  });
-  t.after(() => fake.close());
-  const dir = await tempDir(t);
-  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const { fake, dir } = await demoOnFake(t);
   const args = [
     'deploy-model',
     '--endpoint-file=endpoint.yml',
@@ -66,13 +73,7 @@ test('deploy-model to a managed endpoint: create at 100%, then an unchanged re-r
 });
 
 test('a failed blue-green rollout: exit 1, container logs in logs-file, traffic left exactly as it was', async (t) => {
-  const fake = await startFakeAzure({
-    blobEndpoint: azurite.blobEndpoint,
-    settings: { provisioningDelayMs: 100 },
-  });
-  t.after(() => fake.close());
-  const dir = await tempDir(t);
-  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const { fake, dir } = await demoOnFake(t);
   const first = await cli(
     ['deploy-model', '--endpoint-file=endpoint.yml', '--deployment-file=deployment.yml', ...azureArgs(fake)],
     { cwd: dir },
@@ -114,14 +115,7 @@ test('a failed blue-green rollout: exit 1, container logs in logs-file, traffic 
 test('blue-green with the smoke gate, then smoke-test-service by endpoint name with the key looked up', async (t) => {
   const scoring = await startScoringService(t);
   const seen = scoring.calls;
-  const fake = await startFakeAzure({
-    blobEndpoint: azurite.blobEndpoint,
-    settings: { provisioningDelayMs: 100 },
-    scoringUri: () => scoring.url,
-  });
-  t.after(() => fake.close());
-  const dir = await tempDir(t);
-  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const { fake, dir } = await demoOnFake(t, { scoringUri: () => scoring.url });
   const base = [
     'deploy-model',
     '--endpoint-file=endpoint.yml',
@@ -166,13 +160,7 @@ test('the post: step of a cancelled run restores the traffic maps the killed rol
   const { runAction } = await import('../../src/actions/shared/run-action.ts');
   const { deployModelAction } = await import('../../src/actions/deploy-model/main.ts');
   const { systemClock } = await import('../../src/clock.ts');
-  const fake = await startFakeAzure({
-    blobEndpoint: azurite.blobEndpoint,
-    settings: { provisioningDelayMs: 100 },
-  });
-  t.after(() => fake.close());
-  const dir = await tempDir(t);
-  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const { fake, dir } = await demoOnFake(t);
   const base = [
     'deploy-model',
     '--endpoint-file=endpoint.yml',
@@ -217,14 +205,7 @@ test('the post: step of a cancelled run restores the traffic maps the killed rol
 
 test('the pipeline on Azure ML: register the model, deploy, smoke test through the looked-up key', async (t) => {
   const scoring = await startScoringService(t);
-  const fake = await startFakeAzure({
-    blobEndpoint: azurite.blobEndpoint,
-    settings: { provisioningDelayMs: 100 },
-    scoringUri: () => scoring.url,
-  });
-  t.after(() => fake.close());
-  const dir = await tempDir(t);
-  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const { fake, dir } = await demoOnFake(t, { scoringUri: () => scoring.url });
   const r = await cli(
     [
       'pipeline',
@@ -260,13 +241,7 @@ test('the pipeline on Azure ML: register the model, deploy, smoke test through t
 });
 
 test('delete-service on Azure ML: refuses a serving deployment, forces it, deletes the endpoint, tolerates gone', async (t) => {
-  const fake = await startFakeAzure({
-    blobEndpoint: azurite.blobEndpoint,
-    settings: { provisioningDelayMs: 100 },
-  });
-  t.after(() => fake.close());
-  const dir = await tempDir(t);
-  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const { fake, dir } = await demoOnFake(t);
   const base = [
     'deploy-model',
     '--endpoint-file=endpoint.yml',
@@ -311,13 +286,7 @@ test('delete-service on Azure ML: refuses a serving deployment, forces it, delet
 });
 
 test('removing a setting from the deployment YAML is a change (the spec-hash tag sees it)', async (t) => {
-  const fake = await startFakeAzure({
-    blobEndpoint: azurite.blobEndpoint,
-    settings: { provisioningDelayMs: 100 },
-  });
-  t.after(() => fake.close());
-  const dir = await tempDir(t);
-  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const { fake, dir } = await demoOnFake(t);
   const original = await readFile(path.join(dir, 'deployment.yml'), 'utf8');
   const { writeFile } = await import('node:fs/promises');
   // The code folder is `./`: keep the YAML files out of the code asset, so only the deployment settings change.
@@ -344,14 +313,7 @@ test('removing a setting from the deployment YAML is a change (the spec-hash tag
 
 test('the pipeline gates a new deployment on an endpoint that already serves traffic, with no traffic input', async (t) => {
   const scoring = await startScoringService(t);
-  const fake = await startFakeAzure({
-    blobEndpoint: azurite.blobEndpoint,
-    settings: { provisioningDelayMs: 100 },
-    scoringUri: () => scoring.url,
-  });
-  t.after(() => fake.close());
-  const dir = await tempDir(t);
-  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  const { fake, dir } = await demoOnFake(t, { scoringUri: () => scoring.url });
   const base = [
     'pipeline',
     '--endpoint-file=endpoint.yml',

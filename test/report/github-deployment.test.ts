@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, afterEach, before, type TestContext, test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import nock from 'nock';
 import { SecretSet } from '../../src/io/redact.ts';
 import { recordingLog } from '../../src/log.ts';
@@ -9,6 +9,7 @@ import type { GitHubContext } from '../../src/report/github-context.ts';
 import { setLatestDeploymentStatus, startGitHubDeployment } from '../../src/report/github-deployment.ts';
 import { type PublishAction, publishReport } from '../../src/report/publish.ts';
 import { Report } from '../../src/report/report.ts';
+import { useStrictNock } from '../support/nock-strict.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const API = 'https://api.github.test';
@@ -16,22 +17,7 @@ const TOKEN = 'ghs_deploy_token_5678';
 const DEPLOYMENTS = '/repos/contoso/models/deployments';
 const RUN_URL = 'https://github.com/contoso/models/actions/runs/99';
 
-const unmatched: string[] = [];
-const onNoMatch = (req: { method?: string; path?: string }) => unmatched.push(`${req.method} ${req.path}`);
-before(() => {
-  nock.disableNetConnect();
-  nock.emitter.on('no match', onNoMatch);
-});
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  assert.deepEqual(unmatched.splice(0), [], 'unexpected requests');
-  assert.deepEqual(pending, [], 'requests that were expected but not made');
-});
-after(() => {
-  nock.emitter.removeListener('no match', onNoMatch);
-  nock.enableNetConnect();
-});
+useStrictNock();
 
 /** The runner's env for a pull_request run of PR 7 whose head commit is `headsha`. */
 async function prEnv(t: TestContext): Promise<NodeJS.ProcessEnv> {

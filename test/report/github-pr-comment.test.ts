@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import nock from 'nock';
 import { recordingLog } from '../../src/log.ts';
 import type { GitHubContext } from '../../src/report/github-context.ts';
@@ -11,6 +11,7 @@ import {
   shouldComment,
   upsertPrComment,
 } from '../../src/report/pr-comment.ts';
+import { useStrictNock } from '../support/nock-strict.ts';
 
 const API = 'https://api.github.test';
 const TOKEN = 'ghs_test_token_1234';
@@ -27,23 +28,7 @@ const context: GitHubContext = {
   apiUrl: API,
 };
 
-// Every request nock could not match: a test that leaves any here made a request it should not have.
-const unmatched: string[] = [];
-const onNoMatch = (req: { method?: string; path?: string }) => unmatched.push(`${req.method} ${req.path}`);
-before(() => {
-  nock.disableNetConnect();
-  nock.emitter.on('no match', onNoMatch);
-});
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  assert.deepEqual(unmatched.splice(0), [], 'unexpected requests');
-  assert.deepEqual(pending, [], 'requests that were expected but not made');
-});
-after(() => {
-  nock.emitter.removeListener('no match', onNoMatch);
-  nock.enableNetConnect();
-});
+useStrictNock();
 
 interface FakeComment {
   id: number;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, afterEach, before, type TestContext, test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import nock from 'nock';
 import { SecretSet } from '../../src/io/redact.ts';
 import { recordingLog } from '../../src/log.ts';
@@ -9,6 +9,7 @@ import type { UploadFn } from '../../src/report/artifacts.ts';
 import { parseSections } from '../../src/report/pr-comment.ts';
 import { publishReport } from '../../src/report/publish.ts';
 import { addFacts, fact, Report } from '../../src/report/report.ts';
+import { useStrictNock } from '../support/nock-strict.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const API = 'https://api.github.test';
@@ -16,22 +17,7 @@ const TOKEN = 'ghs_publish_token_9012';
 const SECRET = 'endpoint-key-abcdef';
 const COMMENTS = '/repos/contoso/models/issues/7/comments';
 
-const unmatched: string[] = [];
-const onNoMatch = (req: { method?: string; path?: string }) => unmatched.push(`${req.method} ${req.path}`);
-before(() => {
-  nock.disableNetConnect();
-  nock.emitter.on('no match', onNoMatch);
-});
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  assert.deepEqual(unmatched.splice(0), [], 'unexpected requests');
-  assert.deepEqual(pending, [], 'requests that were expected but not made');
-});
-after(() => {
-  nock.emitter.removeListener('no match', onNoMatch);
-  nock.enableNetConnect();
-});
+useStrictNock();
 
 async function prEnv(t: TestContext, eventName = 'pull_request'): Promise<NodeJS.ProcessEnv> {
   const dir = await tempDir(t);

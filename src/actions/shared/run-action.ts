@@ -132,6 +132,12 @@ async function publish(
   }
 }
 
+function uploadMode(value: unknown): 'on-failure' | 'always' | 'never' {
+  if (value === 'true' || value === 'always') return 'always';
+  if (value === 'false' || value === 'never') return 'never';
+  return 'on-failure';
+}
+
 function relativeToWorkspace(file: string, cwd: string): string {
   if (!path.isAbsolute(file)) return file;
   const rel = path.relative(cwd, file);

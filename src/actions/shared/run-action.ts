@@ -118,8 +118,7 @@ async function publish(
       options: {
         prComment: (inputs['pr-comment'] as 'auto' | 'true' | 'false' | undefined) ?? 'auto',
         ...(inputs['github-deployment'] ? { githubDeployment: inputs['github-deployment'] as string } : {}),
-        uploadArtifacts:
-          (inputs['upload-artifacts'] as 'on-failure' | 'always' | 'never' | undefined) ?? 'on-failure',
+        uploadArtifacts: uploadMode(inputs['upload-artifacts']),
         ...(inputs['github-token'] ? { token: inputs['github-token'] as string } : {}),
       },
       files,

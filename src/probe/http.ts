@@ -2,6 +2,7 @@
 // an error class, so readiness, assertions and statistics can count and report it.
 
 import type { Dispatcher } from 'undici';
+import { type PlainHttpPool, sendPlain } from './plain-http.ts';
 
 // undici is loaded on first use: it is most of a bundle's start-up cost, and an action that fails validation
 // or never sends a request should not pay for it.
@@ -47,6 +48,8 @@ export interface SendOptions {
   headers: Record<string, string>;
   body?: Buffer;
   dispatcher?: Dispatcher;
+  /** Keep-alive sockets for plain-http URIs (used when no dispatcher is given); https goes through undici. */
+  plainPool?: PlainHttpPool;
   /** Whole request (connect, headers and body) limit. */
   timeoutMs?: number;
 }
@@ -59,6 +62,25 @@ export async function sendRequest(opts: SendOptions): Promise<ProbeOutcome> {
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
   try {
+    if (opts.plainPool && !opts.dispatcher && opts.url.startsWith('http:')) {
+      const res = await sendPlain(
+        opts.plainPool,
+        new URL(opts.url),
+        opts.method ?? 'POST',
+        opts.headers,
+        opts.body,
+        controller.signal,
+      );
+      const latencyMs = elapsed();
+      const errorClass = classifyStatus(res.status);
+      return {
+        status: res.status,
+        headers: res.headers,
+        body: res.body,
+        latencyMs,
+        ...(errorClass ? { errorClass } : {}),
+      };
+    }
     const request = await loadRequest();
     const res = await request(opts.url, {
       method: (opts.method ?? 'POST') as Dispatcher.HttpMethod,

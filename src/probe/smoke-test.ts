@@ -21,6 +21,7 @@ import {
 import { cutBuffer, cutText } from './cut.ts';
 import { type ProbeOutcome, sendRequest } from './http.ts';
 import { countByClass, type LatencyStats, summarizeLatency } from './latency.ts';
+import { PlainHttpPool } from './plain-http.ts';
 import { describeOutcome, waitUntilReady } from './readiness.ts';
 import { createRedactor, type Redactor } from './redact.ts';
 import type { ProbeRequest } from './requests.ts';
@@ -178,6 +179,19 @@ function settingsOf(o: SmokeTestOptions): Settings {
 }
 
 export async function runSmokeTest(options: SmokeTestOptions, deps: SmokeTestDeps): Promise<SmokeTestResult> {
+  const pool = new PlainHttpPool();
+  try {
+    return await smokeTestWith(options, deps, pool);
+  } finally {
+    pool.close();
+  }
+}
+
+async function smokeTestWith(
+  options: SmokeTestOptions,
+  deps: SmokeTestDeps,
+  pool: PlainHttpPool,
+): Promise<SmokeTestResult> {
   const s = settingsOf(options);
   const { log } = deps;
   const url = options.scoringUri;
@@ -194,6 +208,7 @@ export async function runSmokeTest(options: SmokeTestOptions, deps: SmokeTestDep
       headers: sentHeaders[index]!,
       body: options.requests[index]!.body,
       timeoutMs: s.requestTimeoutMs,
+      plainPool: pool,
       ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
     });
   const transcript: TranscriptEntry[] = [];

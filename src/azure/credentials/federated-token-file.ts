@@ -7,9 +7,8 @@ import type { Dispatcher } from 'undici';
 import type { Clock } from '../../clock.ts';
 import type { Log } from '../../log.ts';
 import { AzureAuthError } from '../errors.ts';
+import { assertionCredential } from './assertion-credential.ts';
 import type { Credential, RegisterSecret } from './credential.ts';
-import { requestEntraToken } from './entra-token.ts';
-import { cachedCredential } from './token-cache.ts';
 
 export interface FederatedTokenFileOptions {
   clientId: string;
@@ -26,13 +25,11 @@ export interface FederatedTokenFileOptions {
 export function federatedTokenFileCredential(options: FederatedTokenFileOptions): Credential {
   const source = `AZURE_FEDERATED_TOKEN_FILE (AZURE_CLIENT_ID ${options.clientId}, AZURE_TENANT_ID ${options.tenantId})`;
   const read = options.readFile ?? ((path: string) => fsReadFile(path, 'utf8'));
-  return cachedCredential({
+  return assertionCredential({
+    ...options,
     kind: 'federated-token-file',
-    description: source,
-    clock: options.clock,
-    registerSecret: options.registerSecret,
-    log: options.log,
-    mint: async (scope, signal) => {
+    source,
+    getAssertion: async () => {
       let assertion: string;
       try {
         assertion = (await read(options.tokenFile)).trim();
@@ -43,18 +40,7 @@ export function federatedTokenFileCredential(options: FederatedTokenFileOptions)
         );
       }
       if (!assertion) throw new AzureAuthError(source, `${source}: ${options.tokenFile} is empty`);
-      options.registerSecret?.(assertion);
-      return requestEntraToken({
-        authorityHost: options.authorityHost,
-        tenantId: options.tenantId,
-        clientId: options.clientId,
-        scope,
-        assertion,
-        dispatcher: options.dispatcher,
-        clock: options.clock,
-        signal,
-        source,
-      });
+      return assertion;
     },
   });
 }

@@ -5,9 +5,8 @@ import type { Dispatcher } from 'undici';
 import type { Clock } from '../../clock.ts';
 import type { Log } from '../../log.ts';
 import { AzureAuthError } from '../errors.ts';
+import { assertionCredential } from './assertion-credential.ts';
 import { type Credential, GITHUB_OIDC_AUDIENCE, type RegisterSecret } from './credential.ts';
-import { requestEntraToken } from './entra-token.ts';
-import { cachedCredential } from './token-cache.ts';
 
 export interface GithubOidcOptions {
   clientId: string;
@@ -25,34 +24,19 @@ export interface GithubOidcOptions {
 export function githubOidcCredential(options: GithubOidcOptions): Credential {
   const source = `GitHub OIDC (client-id ${options.clientId}, tenant-id ${options.tenantId})`;
   const audience = options.audience ?? GITHUB_OIDC_AUDIENCE;
-  return cachedCredential({
+  return assertionCredential({
+    ...options,
     kind: 'github-oidc',
-    description: source,
-    clock: options.clock,
-    registerSecret: options.registerSecret,
-    log: options.log,
-    mint: async (scope, signal) => {
-      let assertion: string;
+    source,
+    getAssertion: async () => {
       try {
-        assertion = await options.getIdToken(audience);
+        return await options.getIdToken(audience);
       } catch (error) {
         throw new AzureAuthError(
           source,
           `${source}: could not get a GitHub ID token (${(error as Error).message}). The job needs \`permissions: id-token: write\`.`,
         );
       }
-      options.registerSecret?.(assertion);
-      return requestEntraToken({
-        authorityHost: options.authorityHost,
-        tenantId: options.tenantId,
-        clientId: options.clientId,
-        scope,
-        assertion,
-        dispatcher: options.dispatcher,
-        clock: options.clock,
-        signal,
-        source,
-      });
     },
   });
 }

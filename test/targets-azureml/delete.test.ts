@@ -16,28 +16,13 @@ import { selectStaleEndpoints } from '../../src/targets/azureml/delete-sweep.ts'
 import { trafficWithout } from '../../src/targets/azureml/delete-traffic.ts';
 import { planDeployment } from '../../src/targets/azureml/plan.ts';
 import type { TrafficStrategy } from '../../src/targets/azureml/traffic.ts';
-import { seedAsset, startWorkspace, type TestWorkspace } from './helpers.ts';
+import { managedSpec, seedAsset, startWorkspace, type TestWorkspace } from './helpers.ts';
 
 const EP = 'ep-test';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-function spec(name: string): DeploymentSpec {
-  return {
-    name,
-    endpointName: EP,
-    computeKind: 'managed',
-    tags: {},
-    properties: {},
-    environmentVariables: {},
-    appInsightsEnabled: false,
-    model: { kind: 'version', name: 'm', version: '1' },
-    code: { code: { kind: 'version', name: 'score', version: '1' }, scoringScript: 'score.py' },
-    environment: { kind: 'version', name: 'env', version: '1' },
-    instanceType: 'Standard_DS3_v2',
-    instanceCount: 1,
-  };
-}
+const spec = (name: string, overrides: Partial<DeploymentSpec> = {}) => managedSpec(name, EP, overrides);
 
 async function workspaceWithAssets(t: Parameters<typeof startWorkspace>[0]): Promise<TestWorkspace> {
   const tw = await startWorkspace(t);

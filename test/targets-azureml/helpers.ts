@@ -5,6 +5,7 @@ import type { TestContext } from 'node:test';
 import { Agent } from 'undici';
 import type { AzureWorkspace } from '../../src/azure/workspace.ts';
 import { type Clock, fakeClock } from '../../src/clock.ts';
+import type { DeploymentSpec } from '../../src/config/spec.ts';
 import { type AzuriteBlob, startAzurite } from '../support/azurite.ts';
 import { type FakeAzure, type FakeSettings, startFakeAzure } from '../support/fake-azure/index.ts';
 
@@ -68,4 +69,27 @@ export async function seedAsset(
   properties: Record<string, unknown>,
 ): Promise<void> {
   await tw.ws.client.put(`${tw.ws.path}/${collection}/${name}/versions/${version}`, { body: { properties } });
+}
+
+/** A managed deployment of endpoint `endpointName` whose assets are all registered references. */
+export function managedSpec(
+  name: string,
+  endpointName: string,
+  overrides: Partial<DeploymentSpec> = {},
+): DeploymentSpec {
+  return {
+    name,
+    endpointName,
+    computeKind: 'managed',
+    tags: {},
+    properties: {},
+    environmentVariables: {},
+    appInsightsEnabled: false,
+    model: { kind: 'version', name: 'm', version: '1' },
+    code: { code: { kind: 'version', name: 'score', version: '1' }, scoringScript: 'score.py' },
+    environment: { kind: 'version', name: 'env', version: '1' },
+    instanceType: 'Standard_DS3_v2',
+    instanceCount: 1,
+    ...overrides,
+  };
 }

@@ -14,28 +14,12 @@ import {
 import { restoreTraffic } from '../../src/targets/azureml/restore-traffic.ts';
 import { scoringCredentials } from '../../src/targets/azureml/scoring-credentials.ts';
 import { tempDir } from '../support/tmp.ts';
-import { seedAsset, startWorkspace, type TestWorkspace } from './helpers.ts';
+import { managedSpec, seedAsset, startWorkspace, type TestWorkspace } from './helpers.ts';
 
 const EP = 'ep-test';
 const MINUTE = 60_000;
 
-function spec(name: string, overrides: Partial<DeploymentSpec> = {}): DeploymentSpec {
-  return {
-    name,
-    endpointName: EP,
-    computeKind: 'managed',
-    tags: {},
-    properties: {},
-    environmentVariables: {},
-    appInsightsEnabled: false,
-    model: { kind: 'version', name: 'm', version: '1' },
-    code: { code: { kind: 'version', name: 'score', version: '1' }, scoringScript: 'score.py' },
-    environment: { kind: 'version', name: 'env', version: '1' },
-    instanceType: 'Standard_DS3_v2',
-    instanceCount: 1,
-    ...overrides,
-  };
-}
+const spec = (name: string, overrides: Partial<DeploymentSpec> = {}) => managedSpec(name, EP, overrides);
 
 function desired(
   deployment: DeploymentSpec,

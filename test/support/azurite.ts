@@ -51,6 +51,7 @@ export async function startAzurite(
         '--blobPort',
         String(port),
         '--skipApiVersionCheck',
+        '--disableTelemetry',
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );

@@ -7,6 +7,7 @@ import { runAction } from '../actions/shared/run-action.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { errorMessage, UsageError } from '../errors.ts';
 import { type CliStreams, createCliIO } from './cli-io.ts';
+import { actionHelp, DEMO_HELP, usage, wantsHelp } from './help.ts';
 import { inputFromEnv, parseArgs } from './parse-args.ts';
 
 export interface CliDeps {
@@ -18,28 +19,34 @@ export interface CliDeps {
   signal?: AbortSignal;
 }
 
-const USAGE = `usage: azureml-deploy <action> [--<input-name> value | --<input-name>=value | --<boolean-input>] ...
-       azureml-deploy demo
-
-actions: ${ACTION_NAMES.join(', ')}
-Inputs are the action's inputs (see its action.yml); INPUT_<NAME> environment variables work too, flags win.
---summary-file FILE writes the job summary there (default: $GITHUB_STEP_SUMMARY, else stderr).
-Outputs are printed last on stdout as name=value. Exit codes: 0 success, 1 failed, 2 bad usage or input.
-`;
+const USAGE = usage(ACTION_NAMES);
 
 export async function runCli(argv: readonly string[], deps: CliDeps): Promise<0 | 1 | 2> {
-  const [command, ...rest] = argv;
+  let [command, ...rest] = argv;
+  // `help <action>` is `<action> --help`.
+  if (command === 'help' && rest[0]) [command, rest] = [rest[0], ['--help']];
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     deps.streams[command ? 'stdout' : 'stderr'].write(USAGE);
     return command ? 0 : 2;
   }
-  if (command === 'demo') return (await import('./demo.ts')).runDemo(rest, deps);
   const load = ACTION_LOADERS[command];
+  if (command === 'demo') {
+    if (wantsHelp(rest)) {
+      deps.streams.stdout.write(DEMO_HELP);
+      return 0;
+    }
+    return (await import('./demo.ts')).runDemo(rest, deps);
+  }
   if (!load) {
     deps.streams.stderr.write(`error: unknown action '${command}'\n${USAGE}`);
     return 2;
   }
+  // Only the asked action's definitions load, for its help as for a run.
   const def = await load();
+  if (wantsHelp(rest)) {
+    deps.streams.stdout.write(actionHelp(def));
+    return 0;
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs(rest, def.inputs);

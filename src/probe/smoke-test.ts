@@ -5,6 +5,7 @@
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../clock.ts';
 import { UsageError } from '../errors.ts';
+import { createRedactor, type Redactor } from '../io/redact.ts';
 import type { Log } from '../log.ts';
 import {
   type Assertion,
@@ -23,7 +24,6 @@ import { type ProbeOutcome, sendRequest } from './http.ts';
 import { countByClass, type LatencyStats, summarizeLatency } from './latency.ts';
 import { PlainHttpPool } from './plain-http.ts';
 import { describeOutcome, waitUntilReady } from './readiness.ts';
-import { createRedactor, type Redactor } from './redact.ts';
 import type { ProbeRequest } from './requests.ts';
 
 export const RESPONSE_OUTPUT_BYTES = 64 * 1024;

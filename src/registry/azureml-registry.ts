@@ -14,9 +14,9 @@ import { AzureError } from '../azure/errors.ts';
 import type { AzureWorkspace } from '../azure/workspace.ts';
 import type { Clock } from '../clock.ts';
 import type { ModelSpec } from '../config/spec.ts';
+import { type ContentHash, HASH_PROPERTY, hashContent } from '../content/content-hash.ts';
 import { ActionFailure, UsageError } from '../errors.ts';
 import type { Log } from '../log.ts';
-import { type ContentHash, HASH_PROPERTY, hashContent } from './content-hash.ts';
 import {
   assetNameProblem,
   type ModelRegistry,

@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelSpec } from '../config/spec.ts';
+import { HASH_PROPERTY, hashContent } from '../content/content-hash.ts';
 import { ActionFailure, UsageError } from '../errors.ts';
-import { HASH_PROPERTY, hashContent } from './content-hash.ts';
 import type { ModelRegistry, RegisteredModel, RegisterOptions } from './model-registry.ts';
 import { assetNameProblem, versionProblem } from './model-registry.ts';
 

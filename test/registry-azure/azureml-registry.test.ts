@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ConfigError, UsageError } from '../../src/errors.ts';
-import { HASH_PROPERTY } from '../../src/registry/content-hash.ts';
+import { HASH_PROPERTY } from '../../src/content/content-hash.ts';
 import { type AzuriteBlob, startAzurite } from '../support/azurite.ts';
 import { tempDir } from '../support/tmp.ts';
 import { KiB, modelSpec, patternBytes, setupRegistry, sha256 } from './helpers.ts';
@@ -328,7 +328,7 @@ test('an upload cut off after some blocks resumes: only the missing blocks are s
   await assert.rejects(s.registry.register(modelSpec(file), { dedupe: true }), /no answer from storage/);
   assert.equal(s.arm('PUT', /\/versions\//), 0, 'nothing registered');
   assert.equal(s.proxy.count('Put Block List'), 0);
-  const hash = (await import('../../src/registry/content-hash.ts')).hashContent;
+  const hash = (await import('../../src/content/content-hash.ts')).hashContent;
   const blob = `LocalUpload/${hex((await hash(file)).hash)}/big.bin`;
   await s.proxy.idle();
   const stored = await s.reader.uncommittedBlocks(blob);

@@ -9,8 +9,8 @@
 
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { type ContentFile, hashContent } from '../../content/content-hash.ts';
 import { ConfigError } from '../../errors.ts';
-import { type ContentFile, hashContent } from '../../registry/content-hash.ts';
 
 /**
  * Never part of a code asset, whatever the ignore files say: git's own folder, and the local target's state

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../../clock.ts';
-import type { ContentFile } from '../../registry/content-hash.ts';
+import type { ContentFile } from '../../content/content-hash.ts';
 
 const STORAGE_VERSION = '2021-08-06';
 /** Put Blob takes up to 5000 MiB in one request since 2019-12-12. */

@@ -1,10 +1,10 @@
-// Uploads hashed content (a file or a folder, see registry/content-hash.ts) under a content-addressed prefix,
+// Uploads hashed content (a file or a folder, see content/content-hash.ts) under a content-addressed prefix,
 // as the Azure ML SDK lays it out: `LocalUpload/<hash>/<name>[/<relpath>]`. The first file is the
 // "indicator" blob: once every file is stored it gets `upload_status=completed`, and a later run that finds
 // that marker uploads nothing. Files already stored whole (same size, same content hash metadata) are
 // skipped; a large file interrupted half-way resumes from its stored blocks.
 
-import type { ContentFile, ContentHash } from '../../registry/content-hash.ts';
+import type { ContentFile, ContentHash } from '../../content/content-hash.ts';
 import type { BlobClient, BlobProperties } from './blob-client.ts';
 import { DEFAULT_BLOCK_SIZE } from './block-plan.ts';
 import { BufferPool } from './buffer-pool.ts';

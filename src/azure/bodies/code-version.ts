@@ -1,6 +1,6 @@
 // The PUT body of a code version: the uploaded folder's URI and the content hash it was named by.
 
-import { HASH_PROPERTY } from '../../registry/content-hash.ts';
+import { HASH_PROPERTY } from '../../content/content-hash.ts';
 import type { CodeVersionBody } from './types.ts';
 
 /** The code-version property that records the content hash (the same key registered models use). */

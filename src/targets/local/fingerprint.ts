@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { isAbsolute, relative, sep } from 'node:path';
-import { hashContent as hashFiles } from '../../registry/content-hash.ts';
+import { hashContent as hashFiles } from '../../content/content-hash.ts';
 
 /** Python's byte-code caches change on every import; they are not part of what was deployed. */
 function isPythonCache(relPath: string, isDirectory: boolean): boolean {

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { hashContent } from '../../src/content/content-hash.ts';
 import { ConfigError } from '../../src/errors.ts';
-import { hashContent } from '../../src/registry/content-hash.ts';
 import { tempDir } from '../support/tmp.ts';
 
 test('a single file hashes as its base name, size and bytes', async (t) => {

@@ -3,6 +3,7 @@
 import type { InputDefs } from '../actions/shared/define-inputs.ts';
 import { isBooleanSchema } from '../actions/shared/input-types.ts';
 import { UsageError } from '../errors.ts';
+import { clip } from '../io/clip.ts';
 
 export interface ParsedArgs {
   inputs: Map<string, string>;
@@ -18,13 +19,14 @@ export function parseArgs(args: readonly string[], defs: InputDefs): ParsedArgs 
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (!arg.startsWith('--') || arg === '--') {
-      throw new UsageError(`unexpected argument '${arg}' (inputs are given as --<input-name> value)`);
+      throw new UsageError(`unexpected argument '${clip(arg)}' (inputs are given as --<input-name> value)`);
     }
     const eq = arg.indexOf('=');
     const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-    const def = defs[name];
+    // Own keys only: `--constructor` or `--toString=x` must not find Object.prototype's members.
+    const def = Object.hasOwn(defs, name) ? defs[name] : undefined;
     if (!def && !CLI_FLAGS.has(name)) {
-      throw new UsageError(`unknown flag '--${name}'${suggest(name, Object.keys(defs))}`);
+      throw new UsageError(`unknown flag '--${clip(name)}'${suggest(name, Object.keys(defs))}`);
     }
     let value: string;
     if (eq >= 0) {
@@ -52,6 +54,8 @@ export function parseArgs(args: readonly string[], defs: InputDefs): ParsedArgs 
 }
 
 function suggest(name: string, known: string[]): string {
+  // An edit distance to a name far longer than any input's is pointless (and quadratic).
+  if (name.length > 100) return '';
   let best: string | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const k of known) {

@@ -27,6 +27,9 @@ export function createCliIO(opts: {
   debug?: boolean;
 }): CliIO {
   const secrets = new SecretSet();
+  // In a job, the CLI may ask GitHub for ID tokens with this one: it is masked like any secret.
+  const idTokenRequestToken = opts.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+  if (idTokenRequestToken) secrets.add(idTokenRequestToken);
   const outputs = new Map<string, string>();
   const state = new Map<string, string>();
   const summaryParts: string[] = [];
@@ -69,12 +72,22 @@ export function createCliIO(opts: {
       exitCode = code;
       line(`error: ${message}`);
     },
-    async getIdToken() {
-      throw new UsageError(
-        'a GitHub OIDC ID token exists only inside a GitHub Actions job with `permissions: id-token: write`; ' +
-          'outside GitHub use client-secret, AZURE_FEDERATED_TOKEN_FILE or an `az login` session',
-        'client-id',
-      );
+    async getIdToken(audience) {
+      const url = opts.env['ACTIONS_ID_TOKEN_REQUEST_URL'];
+      const requestToken = opts.env['ACTIONS_ID_TOKEN_REQUEST_TOKEN'];
+      if (!url || !requestToken) {
+        throw new UsageError(
+          'a GitHub OIDC ID token exists only inside a GitHub Actions job with `permissions: id-token: write` ' +
+            '(ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set); ' +
+            'outside GitHub use client-secret, AZURE_FEDERATED_TOKEN_FILE or an `az login` session',
+          'client-id',
+        );
+      }
+      // A new token on every call, as core.getIDToken: each Entra exchange gets a fresh assertion.
+      const { requestGithubIdToken } = await import('./github-id-token.ts');
+      const idToken = await requestGithubIdToken({ url, requestToken, audience, env: opts.env });
+      secrets.add(idToken);
+      return idToken;
     },
     info: (m) => line(m),
     warn: (m, w) => line(`warning: ${where(w)}${m}`),

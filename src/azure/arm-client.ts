@@ -6,12 +6,19 @@ import { randomUUID } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../clock.ts';
 import { type Log, silentLog } from '../log.ts';
+import {
+  API_VERSION_REJECTED_CODES,
+  type ApiVersionFallback,
+  DEFAULT_API_VERSION,
+  FALLBACK_API_VERSIONS,
+} from './api-versions.ts';
 import { armScope, type Credential, type RegisterSecret } from './credentials/credential.ts';
 import {
   AzureConnectionError,
   azureErrorFromResponse,
   isOperationInProgressConflict,
   OperationTimeoutError,
+  readEnvelope,
 } from './errors.ts';
 import {
   backoffDelay,
@@ -23,15 +30,24 @@ import {
   TRANSIENT_BACKOFF,
 } from './retry-policy.ts';
 
-/** Newest stable api-version of Microsoft.MachineLearningServices checked against the reference. */
-export const DEFAULT_API_VERSION = '2026-07-01';
+export { type ApiVersionFallback, DEFAULT_API_VERSION } from './api-versions.ts';
 
 export interface ArmClientOptions {
   /** arm-endpoint, e.g. `https://management.azure.com` (or the test fake's URL). */
   baseUrl: string;
   credential: Credential;
   dispatcher: Dispatcher;
+  /** Default DEFAULT_API_VERSION. */
   apiVersion?: string;
+  /**
+   * The user chose `apiVersion`: never replace it. Default: true when `apiVersion` is given and is not the
+   * default. When false, an api-version ARM rejects (InvalidApiVersionParameter, NoRegisteredProviderFound,
+   * InvalidResourceType) is retried once with each of FALLBACK_API_VERSIONS, newest first, and the first one
+   * that works is used for the rest of the run.
+   */
+  apiVersionExplicit?: boolean;
+  /** Called once when the client moves to an older api-version (also logged as a warning). */
+  onApiVersionFallback?: (fallback: ApiVersionFallback) => void;
   clock?: Clock;
   /** [0, 1); injected so backoff schedules are testable. */
   random?: () => number;
@@ -101,20 +117,35 @@ const SECRET_FIELDS = new Set([
 export class ArmClient {
   readonly baseUrl: string;
   readonly clock: Clock;
-  readonly apiVersion: string;
   readonly log: Log;
   readonly #options: ArmClientOptions;
   readonly #random: () => number;
   readonly #scope: string;
+  /** The api-version in use first, then the ones that may replace it (empty when it may not be replaced). */
+  readonly #versions: readonly string[];
+  #versionIndex = 0;
+  #fallback: ApiVersionFallback | undefined;
 
   constructor(options: ArmClientOptions) {
     this.#options = options;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.clock = options.clock ?? systemClock;
-    this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
+    const chosen = options.apiVersion ?? DEFAULT_API_VERSION;
+    const explicit = options.apiVersionExplicit ?? chosen !== DEFAULT_API_VERSION;
+    this.#versions = explicit ? [chosen] : [chosen, ...FALLBACK_API_VERSIONS.filter((v) => v !== chosen)];
     this.log = options.log ?? silentLog;
     this.#random = options.random ?? Math.random;
     this.#scope = options.scope ?? armScope(this.baseUrl);
+  }
+
+  /** The api-version requests carry now: the chosen one, or the older one the client fell back to. */
+  get apiVersion(): string {
+    return this.#versions[this.#versionIndex] ?? DEFAULT_API_VERSION;
+  }
+
+  /** Set once the default api-version was rejected and an older one worked: for the job summary. */
+  get apiVersionFallback(): ApiVersionFallback | undefined {
+    return this.#fallback;
   }
 
   get<T = unknown>(path: string, options?: ArmRequestOptions): Promise<ArmResponse<T>> {
@@ -157,6 +188,9 @@ export class ArmClient {
     options: ArmRequestOptions = {},
   ): Promise<ArmResponse<T>> {
     const url = this.#resolve(path, options);
+    // Only an api-version this client chose may be replaced (not a caller's, a nextLink's or a status URL's).
+    const versionIsOurs = !/[?&]api-version=/i.test(path) && options.apiVersion === undefined;
+    let rejected: { version: string; code: string; response: ArmResponse<T> } | undefined;
     const shortPath = url.pathname + url.search;
     const deadline =
       options.deadline ??
@@ -223,6 +257,32 @@ export class ArmClient {
         `ARM ${method} ${url.pathname} -> ${response.status} (${this.clock.now() - started} ms)`,
       );
 
+      // Before allowStatus: a 404 InvalidResourceType must not read as "not found".
+      const sentVersion = url.searchParams.get('api-version') ?? '';
+      const rejection = versionIsOurs ? apiVersionRejection(response) : undefined;
+      if (rejection) {
+        rejected ??= { version: sentVersion, code: rejection, response };
+        const next = this.#versionAfter(sentVersion);
+        if (next !== undefined) {
+          this.log.debug(
+            `ARM ${method} ${url.pathname}: api-version ${sentVersion} rejected (${rejection}); trying ${next}`,
+          );
+          url.searchParams.set('api-version', next);
+          continue;
+        }
+        if (rejected.response !== response) {
+          const tried = this.#versions.slice(this.#versions.indexOf(rejected.version) + 1).join(', ');
+          throw azureErrorFromResponse({
+            ...rejected.response,
+            method,
+            path: shortPath,
+            note: `The older api-versions ${tried} were rejected too.`,
+          });
+        }
+      } else if (versionIsOurs && rejected && sentVersion !== rejected.version) {
+        this.#adopt(sentVersion, rejected.version, rejected.code);
+      }
+
       if (response.status < 300 || options.allowStatus?.includes(response.status)) {
         this.#registerSecrets(response.body);
         return response;
@@ -256,6 +316,27 @@ export class ArmClient {
       );
       await this.clock.sleep(delay, options.signal);
     }
+  }
+
+  /** The next api-version to try after `version` was rejected, if this client may replace it. */
+  #versionAfter(version: string): string | undefined {
+    const index = this.#versions.indexOf(version);
+    return index === -1 ? undefined : this.#versions[index + 1];
+  }
+
+  #adopt(version: string, rejected: string, code: string): void {
+    const index = this.#versions.indexOf(version);
+    if (index <= this.#versionIndex) return;
+    this.#versionIndex = index;
+    this.#fallback = {
+      rejected: this.#fallback?.rejected ?? rejected,
+      code: this.#fallback?.code ?? code,
+      used: version,
+    };
+    this.log.warn(
+      `Azure Resource Manager rejected api-version ${rejected} (${code}); using ${version} for the rest of this run. Set the api-version input to choose one.`,
+    );
+    this.#options.onApiVersionFallback?.(this.#fallback);
   }
 
   #resolve(path: string, options: ArmRequestOptions): URL {
@@ -327,6 +408,13 @@ export class ArmClient {
       else if (typeof value === 'object') this.#registerSecrets(value, depth + 1);
     }
   }
+}
+
+/** The ARM error code when a response says the api-version is not available (else undefined). */
+function apiVersionRejection(response: ArmResponse): string | undefined {
+  if (response.status < 400 || response.status >= 500) return undefined;
+  const code = readEnvelope(response.body)?.code;
+  return code !== undefined && API_VERSION_REJECTED_CODES.has(code) ? code : undefined;
 }
 
 function parseBody(text: string): unknown {

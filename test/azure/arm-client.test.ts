@@ -2,11 +2,17 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { Agent } from 'undici';
+import {
+  type ApiVersionFallback,
+  DEFAULT_API_VERSION,
+  FALLBACK_API_VERSIONS,
+} from '../../src/azure/api-versions.ts';
 import type { ArmClientOptions } from '../../src/azure/arm-client.ts';
 import { ArmClient } from '../../src/azure/arm-client.ts';
 import { AzureConnectionError, AzureError, OperationTimeoutError } from '../../src/azure/errors.ts';
 import { backoffDelay, retryAfterMs, TRANSIENT_BACKOFF } from '../../src/azure/retry-policy.ts';
 import { fakeClock } from '../../src/clock.ts';
+import { recordingLog } from '../../src/log.ts';
 import { startFakeAzure } from '../support/fake-azure/index.ts';
 
 async function setup(t: import('node:test').TestContext, overrides: Partial<ArmClientOptions> = {}) {
@@ -32,7 +38,7 @@ test('every request carries the bearer token, api-version and one client request
   assert.equal(res.requestId, res.headers['x-ms-request-id']);
   const [first, second] = fake.requests;
   assert.ok(first && second);
-  assert.equal(first.query['api-version'], '2026-07-01');
+  assert.equal(first.query['api-version'], DEFAULT_API_VERSION);
   assert.match(first.headers.authorization ?? '', /^Bearer fake-at\./);
   assert.match(first.headers['x-ms-client-request-id'] ?? '', /^[0-9a-f-]{36}$/);
   assert.equal(second.headers['x-ms-client-request-id'], first.headers['x-ms-client-request-id']);
@@ -238,7 +244,7 @@ test('listAll follows nextLink pages; $orderBy + $top give the latest version', 
     Array.from({ length: 23 }, (_, i) => String(23 - i)),
   );
   const pages = fake.requests.slice(-3);
-  assert.ok(pages.every((r) => r.query['api-version'] === '2026-07-01'));
+  assert.ok(pages.every((r) => r.query['api-version'] === DEFAULT_API_VERSION));
   assert.deepEqual(
     pages.map((r) => r.query.$skip),
     [undefined, '10', '20'],
@@ -301,4 +307,128 @@ test('a deadline far in the future does not abort requests at once', async (t) =
   const { fake, client } = await setup(t);
   const res = await client.get(fake.workspacePath, { deadline: Date.UTC(2100, 0, 1) });
   assert.equal(res.status, 200);
+});
+
+test('409 "operation in progress" waits exactly the Retry-After Azure gives, not the conflict backoff', async (t) => {
+  const { clock, fake, client } = await setup(t);
+  const busy = {
+    error: {
+      code: 'Conflict',
+      message: 'Cannot update endpoint ep1 because it is in Updating provisioning state.',
+    },
+  };
+  fake.fail({
+    method: 'PUT',
+    path: '/onlineEndpoints/ep1',
+    status: 409,
+    headers: { 'retry-after': '20' },
+    body: busy,
+    times: 2,
+  });
+  fake.fail({
+    method: 'PUT',
+    path: '/onlineEndpoints/ep1',
+    status: 409,
+    headers: { 'x-ms-retry-after-ms': '1500' },
+    body: busy,
+  });
+  const res = await client.put(`${fake.workspacePath}/onlineEndpoints/ep1`, { body: endpointBody() });
+  assert.equal(res.status, 201);
+  assert.deepEqual(clock.slept, [20_000, 20_000, 1500]);
+});
+
+test('x-ms-retry-after-ms wins over Retry-After and is honoured on throttling', async (t) => {
+  const { clock, fake, client } = await setup(t);
+  fake.fail({
+    path: '/workspaces/',
+    status: 429,
+    headers: { 'x-ms-retry-after-ms': '2500', 'retry-after': '30' },
+  });
+  fake.fail({ path: '/workspaces/', status: 503, headers: { 'x-ms-retry-after-ms': '750' } });
+  await client.get(fake.workspacePath);
+  assert.deepEqual(clock.slept, [2500, 750]);
+  assert.equal(retryAfterMs({ 'x-ms-retry-after-ms': '1200', 'retry-after': '9' }, 0), 1200);
+});
+
+test('api-version fallback: the default rejected, the next stable version used for the rest of the run', async (t) => {
+  const clock = fakeClock();
+  const fake = await startFakeAzure({
+    clock,
+    apiVersions: FALLBACK_API_VERSIONS.slice(),
+    apiVersionErrorCode: 'InvalidApiVersionParameter',
+  });
+  t.after(() => fake.close());
+  const log = recordingLog();
+  const told: ApiVersionFallback[] = [];
+  const client = fake.client({ log, onApiVersionFallback: (f) => told.push(f) });
+  assert.equal(client.apiVersion, DEFAULT_API_VERSION);
+  assert.equal((await client.get(fake.workspacePath)).status, 200);
+  await client.get(`${fake.workspacePath}/models`);
+  assert.deepEqual(
+    fake.requests.map((r) => r.query['api-version']),
+    [DEFAULT_API_VERSION, '2025-12-01', '2025-12-01'],
+  );
+  assert.equal(client.apiVersion, '2025-12-01');
+  const fallback = { rejected: DEFAULT_API_VERSION, code: 'InvalidApiVersionParameter', used: '2025-12-01' };
+  assert.deepEqual(client.apiVersionFallback, fallback);
+  assert.deepEqual(told, [fallback]);
+  const warnings = log.records.filter((r) => r.level === 'warn').map((r) => r.message);
+  assert.equal(warnings.length, 1);
+  assert.match(
+    warnings[0] ?? '',
+    /rejected api-version 2026-07-01 \(InvalidApiVersionParameter\); using 2025-12-01/,
+  );
+  assert.equal(clock.slept.length, 0, 'a rejected api-version is not a reason to wait');
+});
+
+test('api-version fallback goes down the list; an existence check does not read InvalidResourceType as "not found"', async (t) => {
+  const fake = await startFakeAzure({
+    clock: fakeClock(),
+    apiVersions: ['2025-06-01'],
+    apiVersionErrorCode: 'InvalidResourceType',
+  });
+  t.after(() => fake.close());
+  const client = fake.client();
+  const res = await client.get(`${fake.workspacePath}/onlineEndpoints/nope`, { allowStatus: [404] });
+  assert.equal(res.status, 404);
+  assert.equal((res.body as { error: { code: string } }).error.code, 'ResourceNotFound');
+  assert.deepEqual(
+    fake.requests.map((r) => r.query['api-version']),
+    [DEFAULT_API_VERSION, '2025-12-01', '2025-09-01', '2025-06-01'],
+  );
+  assert.equal(client.apiVersionFallback?.used, '2025-06-01');
+});
+
+test('an explicit api-version is never replaced; when no version works, the first rejection is the error', async (t) => {
+  const fake = await startFakeAzure({ clock: fakeClock(), apiVersions: ['2023-10-01'] });
+  t.after(() => fake.close());
+  for (const options of [
+    { apiVersion: '2025-09-01' },
+    { apiVersion: DEFAULT_API_VERSION, apiVersionExplicit: true },
+  ]) {
+    const before = fake.requests.length;
+    const client = fake.client(options);
+    const error = await client.get(fake.workspacePath).catch((e: unknown) => e);
+    assert.ok(error instanceof AzureError);
+    assert.equal(error.code, 'NoRegisteredProviderFound');
+    assert.equal(fake.requests.length - before, 1, 'tried once, with the chosen version');
+    assert.equal(client.apiVersionFallback, undefined);
+  }
+
+  const before = fake.requests.length;
+  const client = fake.client();
+  const error = await client.get(fake.workspacePath).catch((e: unknown) => e);
+  assert.ok(error instanceof AzureError);
+  assert.match(error.serviceMessage, /API version '2026-07-01'/);
+  assert.match(
+    error.message,
+    /older api-versions 2025-12-01, 2025-09-01, 2025-06-01, 2024-10-01 were rejected too/,
+  );
+  assert.equal(fake.requests.length - before, 1 + FALLBACK_API_VERSIONS.length);
+  assert.equal(client.apiVersion, DEFAULT_API_VERSION);
+  // A version in the request itself (a nextLink, a status URL, a caller's choice) is never replaced.
+  const pinned = fake.requests.length;
+  await client.get(`${fake.workspacePath}?api-version=2026-07-01`).catch(() => undefined);
+  await client.get(fake.workspacePath, { apiVersion: '2026-07-01' }).catch(() => undefined);
+  assert.equal(fake.requests.length - pinned, 2);
 });

@@ -289,3 +289,60 @@ test('answers that are already final need no polling', async (t) => {
   assert.equal(sync.status, 'Succeeded');
   assert.equal(sync.reads, 0);
 });
+
+test('the fake answers Retry-After on the 202 that starts a DELETE, and the first poll waits exactly that', async (t) => {
+  const { clock, fake, client } = await setup(t);
+  await readyEndpoint(client, fake, clock);
+  const res = await client.delete(endpointPath(fake));
+  assert.equal(res.status, 202);
+  assert.equal(res.headers['retry-after'], '5');
+  clock.slept.length = 0;
+  const result = await waitForOperation(res, {
+    client,
+    resourceUrl: endpointPath(fake),
+    deadline: clock.now() + 10 * MINUTE,
+  });
+  assert.equal(result.status, 'Succeeded');
+  // Then the adaptive schedule (the fake's polls carry no Retry-After by default).
+  assert.deepEqual(clock.slept.slice(0, 2), [5000, 1000]);
+});
+
+test('x-ms-retry-after-ms on an operation poll sets the next interval', async (t) => {
+  const { clock, fake, client } = await setup(t);
+  const res = await client.put(endpointPath(fake), { body: endpointBody() });
+  fake.fail({
+    method: 'GET',
+    path: /mfeOperationsStatus/,
+    status: 200,
+    headers: { 'x-ms-retry-after-ms': '3500' },
+    body: { status: 'InProgress' },
+    times: 2,
+  });
+  clock.slept.length = 0;
+  await waitForOperation(res, {
+    client,
+    resourceUrl: endpointPath(fake),
+    deadline: clock.now() + 10 * MINUTE,
+  });
+  assert.deepEqual(clock.slept.slice(0, 4), [1000, 3500, 3500, 2000]);
+});
+
+test('a 409 "operation in progress" on a poll is waited out for its Retry-After, and the wait goes on', async (t) => {
+  const { clock, fake, client } = await setup(t);
+  const res = await client.put(endpointPath(fake), { body: endpointBody() });
+  fake.fail({
+    method: 'GET',
+    path: /mfeOperationsStatus/,
+    status: 409,
+    headers: { 'retry-after': '12' },
+    body: { error: { code: 'OperationInProgress', message: 'Another operation is in progress.' } },
+  });
+  clock.slept.length = 0;
+  const result = await waitForOperation(res, {
+    client,
+    resourceUrl: endpointPath(fake),
+    deadline: clock.now() + 10 * MINUTE,
+  });
+  assert.equal(result.status, 'Succeeded');
+  assert.deepEqual(clock.slept.slice(0, 2), [1000, 12_000]);
+});

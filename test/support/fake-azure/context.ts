@@ -49,6 +49,11 @@ export interface FakeSettings {
   asyncOperationHeader: boolean;
   /** Retry-After (seconds) on 202 Location answers and operation polls; undefined sends none. */
   pollRetryAfterSeconds: number | undefined;
+  /**
+   * Retry-After (seconds) on the 202 Accepted that starts an operation (DELETE), as the spec declares for it;
+   * undefined sends none. Default 5.
+   */
+  acceptedRetryAfterSeconds: number | undefined;
   /** `strict`: ARM routes need an unexpired token the fake issued for `<url>/.default`. */
   auth: 'strict' | 'any';
   /**
@@ -78,6 +83,8 @@ export interface FakeContext {
   blobEndpoint: string | undefined;
   /** The default datastore's container (created in Azurite at start). */
   containerName: string;
+  /** The api-version operation status URLs carry (the newest one the fake accepts). */
+  operationApiVersion: string;
   /** Increasing number: creation order for `$orderBy=createdtime` when the clock stands still. */
   nextSequence(): number;
   systemData(createdAt: number, modifiedAt?: number): Record<string, unknown>;

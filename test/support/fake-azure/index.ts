@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
+import { DEFAULT_API_VERSION } from '../../../src/azure/api-versions.ts';
 import { ArmClient, type ArmClientOptions } from '../../../src/azure/arm-client.ts';
 import type { Credential } from '../../../src/azure/credentials/credential.ts';
 import { type Clock, systemClock } from '../../../src/clock.ts';
@@ -54,8 +55,10 @@ export interface FakeAzureOptions {
   federatedSubjects?: string[];
   /** scoringUri of an endpoint; default `https://{name}.{location}.inference.ml.azure.com/score`. */
   scoringUri?: (endpointName: string) => string;
-  /** Accepted api-versions; others get NoRegisteredProviderFound. */
+  /** Accepted api-versions; others get `apiVersionErrorCode`. */
   apiVersions?: string[];
+  /** What ARM answers (400) for an api-version it does not accept. Default NoRegisteredProviderFound. */
+  apiVersionErrorCode?: 'NoRegisteredProviderFound' | 'InvalidApiVersionParameter' | 'InvalidResourceType';
 }
 
 export interface FakeAzure {
@@ -119,6 +122,7 @@ const DEFAULT_SETTINGS: FakeSettings = {
   asyncOperationUriInBody: true,
   asyncOperationHeader: true,
   pollRetryAfterSeconds: undefined,
+  acceptedRetryAfterSeconds: 5,
   auth: 'strict',
   datastoreCredentials: 'AccountKey',
 };
@@ -135,7 +139,7 @@ const API_VERSIONS = [
   '2025-06-01',
   '2025-09-01',
   '2025-12-01',
-  '2026-07-01',
+  DEFAULT_API_VERSION,
 ];
 
 const WORKSPACE_PREFIX =
@@ -176,6 +180,11 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     blobEndpoint,
     containerName,
     nextSequence: () => ++sequence,
+    operationApiVersion:
+      [...apiVersions]
+        .filter((v) => !v.includes('preview'))
+        .sort()
+        .at(-1) ?? DEFAULT_API_VERSION,
     systemData: (createdAt, modifiedAt = createdAt) => ({
       createdAt: new Date(createdAt).toISOString(),
       createdBy: clientId,
@@ -233,10 +242,16 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       );
     }
     if (!apiVersions.has(version)) {
+      const supported = [...apiVersions].join(', ');
+      const code = options.apiVersionErrorCode ?? 'NoRegisteredProviderFound';
       return armError(
-        400,
-        'NoRegisteredProviderFound',
-        `No registered resource provider found for location '${workspace.location}' and API version '${version}' for type 'workspaces'. The supported api-versions are '${[...apiVersions].join(', ')}'.`,
+        code === 'InvalidResourceType' ? 404 : 400,
+        code,
+        code === 'InvalidApiVersionParameter'
+          ? `The api-version '${version}' is invalid. The supported versions are '${supported}'.`
+          : code === 'InvalidResourceType'
+            ? `The resource type 'workspaces' could not be found in the namespace 'Microsoft.MachineLearningServices' for api version '${version}'. The supported api-versions are '${supported}'.`
+            : `No registered resource provider found for location '${workspace.location}' and API version '${version}' for type 'workspaces'. The supported api-versions are '${supported}'.`,
       );
     }
     if (checkAuth && settings.auth === 'strict') {
@@ -416,7 +431,8 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
         path.startsWith('/subscriptions/') || path.startsWith('http') ? path : `${workspacePath}${path}`,
         url,
       );
-      if (!full.searchParams.has('api-version')) full.searchParams.set('api-version', '2026-07-01');
+      if (!full.searchParams.has('api-version'))
+        full.searchParams.set('api-version', ctx.operationApiVersion);
       return route(
         {
           method: 'GET',

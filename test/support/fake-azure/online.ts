@@ -110,9 +110,9 @@ export function onlineRoutes(
 ): Route[] {
   const opsBase = `/subscriptions/${ctx.workspace.subscriptionId}/providers/Microsoft.MachineLearningServices/locations/${ctx.workspace.location}`;
   const statusUrl = (op: Operation) =>
-    `${ctx.url}${opsBase}/mfeOperationsStatus/${op.id}?api-version=2026-07-01`;
+    `${ctx.url}${opsBase}/mfeOperationsStatus/${op.id}?api-version=${ctx.operationApiVersion}`;
   const resultUrl = (op: Operation) =>
-    `${ctx.url}${opsBase}/mfeOperationResults/${op.id}?api-version=2026-07-01`;
+    `${ctx.url}${opsBase}/mfeOperationResults/${op.id}?api-version=${ctx.operationApiVersion}`;
   const endpointId = (name: string) => `${ctx.workspacePath}/onlineEndpoints/${name}`;
 
   const startOperation = (
@@ -301,7 +301,9 @@ export function onlineRoutes(
     headers: {
       location: resultUrl(op),
       'x-ms-async-operation-timeout': 'PT1H',
-      ...retryAfter(ctx),
+      ...(ctx.settings.acceptedRetryAfterSeconds === undefined
+        ? {}
+        : { 'retry-after': String(ctx.settings.acceptedRetryAfterSeconds) }),
     },
   });
 

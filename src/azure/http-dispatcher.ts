@@ -1,7 +1,9 @@
-// One undici dispatcher per run: a plain Agent, or EnvHttpProxyAgent when the environment names a proxy.
-// The environment is passed in (not read from process.env) so tests and callers decide.
+// One undici dispatcher per run: a plain Agent, or EnvHttpProxyAgent when the environment names a proxy;
+// with AZUREML_DEPLOY_RECORD set, wrapped by the recorder (src/azure/recorder.ts). The environment is passed
+// in (not read from process.env) so tests and callers decide.
 
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
+import { recorderFor, setAmbientRecorder } from './recorder.ts';
 
 export interface DispatcherTimeouts {
   /** TCP + TLS connect. Default 10 s. */
@@ -15,6 +17,17 @@ export interface DispatcherTimeouts {
 export function createDispatcher(
   env: Readonly<Record<string, string | undefined>>,
   timeouts: DispatcherTimeouts = {},
+): Dispatcher {
+  const recorder = recorderFor(env);
+  // The run's other requests (the smoke test's) report to the same recorder, or to none.
+  setAmbientRecorder(recorder);
+  const dispatcher = createAgent(env, timeouts);
+  return recorder ? recorder.wrap(dispatcher) : dispatcher;
+}
+
+function createAgent(
+  env: Readonly<Record<string, string | undefined>>,
+  timeouts: DispatcherTimeouts,
 ): Dispatcher {
   const options = {
     connect: { timeout: timeouts.connectTimeoutMs ?? 10_000 },

@@ -2,6 +2,7 @@
 // an error class, so readiness, assertions and statistics can count and report it.
 
 import type { Dispatcher } from 'undici';
+import { ambientRecorder, seeBody } from '../azure/recorder.ts';
 import { type PlainHttpPool, sendPlain } from './plain-http.ts';
 
 // undici is loaded on first use: it is most of a bundle's start-up cost, and an action that fails validation
@@ -55,6 +56,37 @@ export interface SendOptions {
 }
 
 export async function sendRequest(opts: SendOptions): Promise<ProbeOutcome> {
+  // A given dispatcher records for itself (createDispatcher); the rest is recorded here when a run records.
+  const recorder = opts.dispatcher ? undefined : ambientRecorder();
+  if (!recorder) return send(opts);
+  const startedAt = Date.now();
+  const outcome = await send(opts);
+  const method = opts.method ?? 'POST';
+  recorder.record({
+    source: 'probe',
+    startedAt,
+    durationMs: Math.round(outcome.latencyMs * 10) / 10,
+    method,
+    url: opts.url,
+    requestHeaders: lowerCaseKeys(opts.headers),
+    requestBody: seeBody(opts.body, lowerCaseKeys(opts.headers), opts.url),
+    ...(outcome.status !== undefined
+      ? {
+          status: outcome.status,
+          responseHeaders: outcome.headers,
+          responseBody: seeBody(outcome.body.length ? outcome.body : undefined, outcome.headers, opts.url),
+        }
+      : {}),
+    ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+  });
+  return outcome;
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+async function send(opts: SendOptions): Promise<ProbeOutcome> {
   const controller = new AbortController();
   const timedOut = new Error(`no complete response within ${opts.timeoutMs} ms`);
   const timer =

@@ -51,7 +51,7 @@ export interface FakeSettings {
   pollRetryAfterSeconds: number | undefined;
   /**
    * Retry-After (seconds) on the 202 Accepted that starts an operation (DELETE), as the spec declares for it;
-   * undefined sends none. Default 5.
+   * undefined sends none. Default 1.
    */
   acceptedRetryAfterSeconds: number | undefined;
   /** `strict`: ARM routes need an unexpired token the fake issued for `<url>/.default`. */

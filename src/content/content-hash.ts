@@ -14,10 +14,18 @@ export interface ContentFile {
   size: number;
   /** What git's index keys on: a file whose stat identity is unchanged is taken as unchanged. */
   stamp?: string;
+  /** The file's last change (the later of mtime and ctime), to tell a racily-clean cache entry. */
+  changedMs?: number;
 }
 
-function stampOf(s: { mtimeMs: number; ctimeMs: number; ino: number; size: number }): string {
+type StatLike = { mtimeMs: number; ctimeMs: number; ino: number; size: number };
+
+function stampOf(s: StatLike): string {
   return `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
+}
+
+function fileEntry(relPath: string, absPath: string, s: StatLike): ContentFile {
+  return { relPath, absPath, size: s.size, stamp: stampOf(s), changedMs: Math.max(s.mtimeMs, s.ctimeMs) };
 }
 
 export interface ContentHash {
@@ -56,7 +64,7 @@ export async function listContent(
   if (info.isFile()) {
     return {
       kind: 'file',
-      files: [{ relPath: path.basename(root), absPath: root, size: info.size, stamp: stampOf(info) }],
+      files: [fileEntry(path.basename(root), root, info)],
     };
   }
   if (!info.isDirectory()) throw new ConfigError({ file: label, message: 'is neither a file nor a folder' });
@@ -74,7 +82,7 @@ export async function listContent(
       if (isDir) await walk(abs, relPath);
       else {
         const fileStat = s ?? (await stat(abs));
-        files.push({ relPath, absPath: abs, size: fileStat.size, stamp: stampOf(fileStat) });
+        files.push(fileEntry(relPath, abs, fileStat));
       }
     }
   };
@@ -105,7 +113,12 @@ export async function hashContent(
   const key = opts.cacheFile ? cacheKey(root, files) : undefined;
   if (opts.cacheFile && key) {
     const cached = (await readCache(opts.cacheFile))[key];
-    if (cached) return { hash: cached, files, totalBytes: files.reduce((n, f) => n + f.size, 0), kind };
+    // Racily clean (git's term): a file changed in the same timestamp tick the entry was written in may have
+    // changed again after it without changing its stat identity (same size, mtime and ctime tick); only an
+    // entry written after every file's last change is trusted.
+    if (cached && files.every((f) => f.changedMs !== undefined && f.changedMs < cached.at)) {
+      return { hash: cached.hash, files, totalBytes: files.reduce((n, f) => n + f.size, 0), kind };
+    }
   }
   const computed = await hashFiles(files, kind, label);
   if (opts.cacheFile && key) await writeCache(opts.cacheFile, key, computed.hash);
@@ -118,10 +131,22 @@ function cacheKey(root: string, files: ContentFile[]): string {
   return h.digest('hex');
 }
 
-async function readCache(file: string): Promise<Record<string, string>> {
+/** A cached hash and when it was written, on the file system's clock (the cache file's mtime). */
+interface CacheEntry {
+  hash: string;
+  at: number;
+}
+
+async function readCache(file: string): Promise<Record<string, CacheEntry>> {
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
+    if (!parsed || typeof parsed !== 'object') return {};
+    // Entries of another shape (an older cache) are dropped: they only cost a re-hash.
+    return Object.fromEntries(
+      Object.entries(parsed).filter(
+        ([, v]) => v && typeof v === 'object' && typeof v.hash === 'string' && typeof v.at === 'number',
+      ),
+    ) as Record<string, CacheEntry>;
   } catch {
     return {};
   }
@@ -130,9 +155,12 @@ async function readCache(file: string): Promise<Record<string, string>> {
 async function writeCache(file: string, key: string, hash: string): Promise<void> {
   try {
     const entries = Object.entries(await readCache(file)).slice(-199);
-    entries.push([key, hash]);
     await mkdir(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
+    // The time of writing on the same clock (and tick) as the files' timestamps: the file system's own.
+    await writeFile(tmp, '');
+    const at = (await stat(tmp)).mtimeMs;
+    entries.push([key, { hash, at }]);
     await writeFile(tmp, JSON.stringify(Object.fromEntries(entries)));
     await rename(tmp, file);
   } catch {

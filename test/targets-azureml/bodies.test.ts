@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -275,25 +275,34 @@ test('v1 ACI and AKS configs become bodies with the official field names', () =>
   assert.equal(aksBody.properties.appInsightsEnabled, true);
 });
 
+const PYYAML_ORACLE = 'import json,sys,yaml; print(json.dumps([yaml.dump(d) for d in json.load(sys.stdin)]))';
+
+/** Why the PyYAML oracle cannot be asked (python3 or PyYAML missing), or undefined when it can. */
+function pyyamlAbsence(): string | undefined {
+  const probe = spawnSync('python3', ['-c', 'import yaml'], { encoding: 'utf8' });
+  if ((probe.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')
+    return 'python3 is not available';
+  if (probe.status !== 0 && /No module named '?yaml'?/.test(probe.stderr)) return 'PyYAML is not installed';
+  return undefined;
+}
+
 test('the conda re-dump matches PyYAML when python3 has it', (t) => {
   const docs = [
     { name: 'e', channels: ['conda-forge'], dependencies: ['python=3.10', 'pip', { pip: ['a==1', 'b'] }] },
     { a: 'true', b: '1.0', c: '', d: 'x: y', e: "it's", f: 'multi\nline', g: 'é', h: [], i: {}, j: [[1, 2]] },
     { long: `${'word '.repeat(30)}end`, k: '- x', l: '#c', m: '2024-01-01', n: 'yes', o: 'emoji 😀' },
   ];
-  let expected: string[];
-  try {
-    expected = JSON.parse(
-      execFileSync(
-        'python3',
-        ['-c', 'import json,sys,yaml; print(json.dumps([yaml.dump(d) for d in json.load(sys.stdin)]))'],
-        { input: JSON.stringify(docs), encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] },
-      ),
-    );
-  } catch {
-    t.skip('python3 with PyYAML is not available');
+  const absent = pyyamlAbsence();
+  if (absent) {
+    t.skip(absent);
     return;
   }
+  // python3 and PyYAML are here: from now on the oracle failing is a failure, with its stderr shown.
+  const run = spawnSync('python3', ['-c', PYYAML_ORACLE], { input: JSON.stringify(docs), encoding: 'utf8' });
+  if (run.stderr) t.diagnostic(`oracle stderr: ${run.stderr}`);
+  assert.equal(run.error, undefined, `the PyYAML oracle could not run: ${run.error?.message}`);
+  assert.equal(run.status, 0, `the PyYAML oracle failed (exit ${run.status}):\n${run.stderr}`);
+  const expected = JSON.parse(run.stdout) as string[];
   for (const [i, doc] of docs.entries()) assert.equal(pyyamlDump(doc), expected[i], `document ${i}`);
   assert.equal(condaFileText({ b: 1, a: [true, null] }), 'a:\n- true\n- null\nb: 1\n');
 });

@@ -1,5 +1,6 @@
-// Typed errors. One place (src/actions/run-action.ts, src/cli) turns them into a message, an annotation
-// and an exit code: UsageError and ConfigError mean "nothing was done" (exit 2), anything else exit 1.
+// Typed errors. One place (src/actions/shared/run-action.ts, which the CLI runs too) turns them into a
+// message, an annotation and an exit code: UsageError and ConfigError mean "nothing was done" (exit 2),
+// anything else exit 1.
 
 /** A bad flag or input value. `input` names the input (kebab-case) the user has to fix. */
 export class UsageError extends Error {

@@ -1,8 +1,7 @@
 import { UsageError } from '../../errors.ts';
-import { addFacts, fact } from '../../report/report.ts';
+import { openTarget } from '../../targets/open-target.ts';
 import { defineAction } from '../shared/action-definition.ts';
-import { resolveTarget } from '../shared/target.ts';
-import { deleteLocal } from './delete-local.ts';
+import { runDelete } from '../shared/delete-step.ts';
 import { deleteInputs, deleteOutputs } from './inputs.ts';
 
 export const deleteServiceAction = defineAction({
@@ -36,85 +35,36 @@ export const deleteServiceAction = defineAction({
     }
   },
   async run(inputs, ctx) {
-    const target = await resolveTarget(inputs, ctx.deps.cwd);
-    const what = inputs['endpoint-name']
-      ? `${inputs['endpoint-name']}${inputs['deployment-name'] ? `/${inputs['deployment-name']}` : ''}`
-      : inputs['endpoint-prefix']
-        ? `endpoints ${inputs['endpoint-prefix']}* older than ${inputs['older-than-hours']} h`
-        : `model ${inputs['delete-model']}`;
-    const section = ctx.report.section('delete-service', `Delete ${what}`);
+    const deps = { ...ctx.deps, io: ctx.io };
+    const target = await openTarget(inputs, deps, { timeoutMinutes: inputs['timeout-minutes'] });
+    const endpointName = inputs['endpoint-name']?.toLowerCase();
+    const deploymentName = inputs['deployment-name']?.toLowerCase();
     const [modelName, modelVersion] = (inputs['delete-model']?.replace(/^azureml:/, '') ?? '').split(':');
-    const model = modelName && modelVersion ? { name: modelName, version: modelVersion } : undefined;
     const sweep =
       inputs['endpoint-prefix'] && inputs['older-than-hours'] !== undefined
         ? { prefix: inputs['endpoint-prefix'], olderThanHours: inputs['older-than-hours'] }
         : undefined;
-    const endpointName = inputs['endpoint-name']?.toLowerCase();
-    const deploymentName = inputs['deployment-name']?.toLowerCase();
-    let deleted: string[] = [];
-    try {
-      if (target.kind === 'azureml') {
-        // The Azure stack loads only for the azureml target.
-        const { connectWorkspace } = await import('../shared/azure-context.ts');
-        const { deleteFromWorkspace, MissingResourceError } = await import('../../targets/azureml/delete.ts');
-        const deadline = ctx.deps.clock.now() + (inputs['timeout-minutes'] ?? 30) * 60_000;
-        const ws = await connectWorkspace(inputs, target.workspace, ctx.io, ctx.deps, deadline);
-        try {
-          const result = await deleteFromWorkspace(
-            ws,
-            {
-              ...(endpointName ? { endpointName } : {}),
-              ...(deploymentName ? { deploymentName } : {}),
-              force: inputs.force,
-              ...(model ? { model: { ...model, action: inputs['model-action'] ?? 'archive' } } : {}),
-              ...(sweep ? { sweep } : {}),
-              ignoreMissing: inputs['ignore-missing'],
-              wait: inputs.wait,
-            },
-            {
-              deadline,
-              now: () => ctx.deps.clock.now(),
-              onProgress: (line) => {
-                ctx.io.info(line);
-                ctx.report.event(section, line);
-              },
-              ...(ctx.deps.signal ? { signal: ctx.deps.signal } : {}),
-            },
-          );
-          deleted = result.deleted;
-          for (const m of result.missing) ctx.io.info(`${m} was already gone`);
-        } catch (err) {
-          if (err instanceof MissingResourceError) ctx.setOutput('deleted', err.result.deleted);
-          throw err;
-        }
-      } else {
-        deleted = await deleteLocal(
-          {
-            localDir: target.localDir,
-            ...(endpointName ? { endpointName } : {}),
-            ...(deploymentName ? { deploymentName } : {}),
-            ...(model ? { model } : {}),
-            ignoreMissing: inputs['ignore-missing'],
-            ...(sweep ? { sweep } : {}),
-          },
-          ctx.deps,
-          ctx.io,
-        );
-      }
-      ctx.setOutput('deleted', deleted);
-      addFacts(
-        section,
-        fact(
-          'Target',
-          target.kind === 'azureml' ? `Azure ML workspace ${target.workspace.workspaceName}` : 'local',
-        ),
-        fact('Deleted', deleted.length > 0 ? deleted.join(', ') : 'nothing (already gone)'),
-      );
-      ctx.report.finish(section, deleted.length > 0 ? 'succeeded' : 'unchanged');
-      ctx.io.info(deleted.length > 0 ? `deleted: ${deleted.join(', ')}` : 'nothing to delete: already gone');
-    } catch (err) {
-      ctx.report.fail(section, err instanceof Error ? err.message : String(err));
-      throw err;
-    }
+    const title = endpointName
+      ? `${endpointName}${deploymentName ? `/${deploymentName}` : ''}`
+      : sweep
+        ? `endpoints ${sweep.prefix}* older than ${sweep.olderThanHours} h`
+        : `model ${inputs['delete-model']}`;
+    await runDelete(
+      {
+        ...(endpointName ? { endpointName } : {}),
+        ...(deploymentName ? { deploymentName } : {}),
+        force: inputs.force,
+        ...(modelName && modelVersion
+          ? { model: { name: modelName, version: modelVersion, action: inputs['model-action'] } }
+          : {}),
+        ...(sweep ? { sweep } : {}),
+        ignoreMissing: inputs['ignore-missing'],
+        wait: inputs.wait,
+      },
+      title,
+      target,
+      deps,
+      ctx,
+    );
   },
 });

@@ -1,19 +1,13 @@
-// The four actions in one step: register → deploy (wait) → smoke test → (delete), with every input
-// validated and every file read before the first side effect.
+// The four actions in one step: register → deploy (wait) → smoke test → (delete), composed from the same
+// steps and target calls, with every input validated and every file read before the first side effect.
 
 import { ActionFailure, UsageError } from '../../errors.ts';
-import type { ActionIO } from '../../io/action-io.ts';
-import type { SmokeTestResult } from '../../probe/smoke-test.ts';
-import type { RegisteredModel } from '../../registry/model-registry.ts';
-import { addFacts, fact } from '../../report/report.ts';
-import { deleteLocal } from '../delete-service/delete-local.ts';
-import type { DeployOutcome } from '../deploy-model/deploy-local.ts';
-import { applyDeploy, type PreparedDeploy, prepareDeploy, writeDeployOutputs } from '../deploy-model/main.ts';
-import { registerModel, writeRegisterOutputs } from '../register-model/main.ts';
-import { modelSpecFromInputs } from '../register-model/model-spec.ts';
-import type { ActionDeps } from '../shared/action-definition.ts';
 import { defineAction } from '../shared/action-definition.ts';
-import { prepareSmoke, smokeTest, writeSmokeOutputs, writeTranscript } from '../smoke-test-service/main.ts';
+import { runDelete } from '../shared/delete-step.ts';
+import { runDeploy, setUpDeploy } from '../shared/deploy-step.ts';
+import { modelSpecFromInputs } from '../shared/model-spec.ts';
+import { runRegister } from '../shared/register-step.ts';
+import { findService, prepareSmoke, runSmoke } from '../shared/smoke-step.ts';
 import { pipelineInputs, pipelineOutputs } from './inputs.ts';
 
 export const pipelineAction = defineAction({
@@ -36,81 +30,61 @@ export const pipelineAction = defineAction({
     }
   },
   async run(inputs, ctx) {
-    const { deps, report, io } = ctx;
+    const deps = { ...ctx.deps, io: ctx.io };
     const registers = Boolean(inputs['model-path'] || inputs['model-file']);
     // Everything is read and checked first: a broken file stops the run before anything is registered.
     if (registers) await modelSpecFromInputs(inputs, deps.cwd);
-    const prepared = await prepareDeploy(inputs, deps, io);
+    const { target, request, options } = await setUpDeploy(inputs, deps);
     const smoke =
-      inputs['request-file'] || inputs['request-body'] ? await prepareSmoke(inputs, deps) : undefined;
-    if (prepared.target === 'azureml' && smoke) {
-      // On Azure the request file is also the gate: of a blue-green or canary rollout, and, with no traffic
-      // input, of any new deployment on an endpoint that already serves traffic.
-      prepared.options.smokeRequests = [...smoke.options.requests];
-      prepared.options.gateWhenServing = true;
+      inputs['request-file'] || inputs['request-body'] ? await prepareSmoke(inputs, deps.cwd) : undefined;
+    if (smoke) {
+      // The request file is also the gate (on Azure ML): of a blue-green or canary rollout and, with no
+      // traffic input, of any new deployment on an endpoint that already serves traffic.
+      options.smokeRequests = [...smoke.options.requests];
+      options.gateWhenServing = true;
     }
-    ctx.setOutput('endpoint-name', prepared.request.endpointName);
-    ctx.setOutput('deployment-name', prepared.request.deploymentName);
+    const deployment = await target.prepareDeploy(request, options);
+    ctx.setOutput('endpoint-name', deployment.endpointName);
+    ctx.setOutput('deployment-name', deployment.deploymentName);
 
-    let outcome: DeployOutcome | undefined;
-    let smokeResult: SmokeTestResult | undefined;
     try {
       if (registers) {
-        const model: RegisteredModel = await registerModel(inputs, deps, report, io);
-        writeRegisterOutputs(model, ctx);
-        prepared.request.model = { kind: 'version', name: model.name, version: model.version };
+        const model = await runRegister(inputs, target, deps, ctx);
+        deployment.useModel({ kind: 'version', name: model.name, version: model.version });
       }
-      try {
-        outcome = await applyDeploy(prepared, deps, report, io);
-      } catch (err) {
-        const failed = (err as { outcome?: DeployOutcome }).outcome;
-        if (failed) writeDeployOutputs(failed, ctx);
-        throw err;
-      }
-      writeDeployOutputs(outcome, ctx);
+      const outcome = await runDeploy(deployment, ctx);
       if (smoke && outcome.scoringUri && !inputs['dry-run']) {
-        // Locally the URI is the deployment's own; on Azure the key is looked up and the deployment named.
-        const where =
-          prepared.target === 'azureml'
-            ? { endpointName: outcome.endpointName, deploymentName: outcome.deploymentName }
-            : { scoringUri: outcome.scoringUri };
-        smokeResult = await smokeTest(smoke, deps, report, io, where);
-        writeSmokeOutputs(smokeResult, ctx);
-        ctx.setOutput('transcript-file', await writeTranscript(smokeResult, inputs, deps));
-        if (!smokeResult.passed && inputs['fail-on-error']) {
-          throw new ActionFailure(`smoke test failed: ${smokeResult.message}`);
+        const service = await findService(
+          {
+            'scoring-uri': undefined,
+            'endpoint-name': outcome.endpointName,
+            'deployment-name': outcome.deploymentName,
+            auth: inputs.auth,
+            'api-key': inputs['api-key'],
+          },
+          async () => target,
+        );
+        const result = await runSmoke(smoke, service, deps, ctx);
+        if (!result.passed && inputs['fail-on-error']) {
+          throw new ActionFailure(`smoke test failed: ${result.message}`);
         }
       }
     } finally {
       if (inputs['delete-after'] && !inputs['dry-run']) {
-        const section = report.section('delete-service', `Delete ${prepared.request.endpointName}`);
-        const deleted = await deleteAfter(prepared, deps, io);
-        ctx.setOutput('deleted', deleted);
-        addFacts(
-          section,
-          fact('Deleted', deleted.length > 0 ? deleted.join(', ') : 'nothing (already gone)'),
+        // A throw-away preview: the endpoint goes, whatever happened before.
+        await runDelete(
+          {
+            endpointName: deployment.endpointName,
+            force: false,
+            ignoreMissing: true,
+            wait: true,
+          },
+          deployment.endpointName,
+          target,
+          deps,
+          ctx,
         );
-        report.finish(section, 'succeeded');
-        io.info(`deleted: ${deleted.join(', ') || 'nothing'}`);
       }
     }
   },
 });
-
-/** delete-after: the endpoint goes, whatever happened before (throw-away previews). */
-async function deleteAfter(prepared: PreparedDeploy, deps: ActionDeps, io: ActionIO): Promise<string[]> {
-  const endpointName = prepared.request.endpointName;
-  if (prepared.target === 'local') {
-    return deleteLocal({ localDir: prepared.options.localDir, endpointName, ignoreMissing: true }, deps, io);
-  }
-  const { connectWorkspace } = await import('../shared/azure-context.ts');
-  const { deleteFromWorkspace } = await import('../../targets/azureml/delete.ts');
-  const deadline = deps.clock.now() + 30 * 60_000;
-  const ws = await connectWorkspace(prepared.options.azure, prepared.options.workspace, io, deps, deadline);
-  const result = await deleteFromWorkspace(
-    ws,
-    { endpointName, ignoreMissing: true, wait: true },
-    { deadline, now: () => deps.clock.now(), onProgress: (line) => io.info(line) },
-  );
-  return result.deleted;
-}

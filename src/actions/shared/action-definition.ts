@@ -1,22 +1,14 @@
 // What every action is: typed inputs and outputs, optional cross-field validation, and run().
 
-import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import type { Clock } from '../../clock.ts';
 import type { ActionIO } from '../../io/action-io.ts';
 import type { Report } from '../../report/report.ts';
+import type { RunDeps } from '../../run-deps.ts';
 import type { InputDefs, OutputDefs, OutputValue, ParsedInputs } from './define-inputs.ts';
 
-export type SpawnFn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+export type { SpawnFn } from '../../run-deps.ts';
 
 /** Everything from the outside world an action uses; tests build it by hand. */
-export interface ActionDeps {
-  clock: Clock;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  spawn?: SpawnFn;
-  /** Aborted on SIGINT/SIGTERM. */
-  signal?: AbortSignal;
-}
+export type ActionDeps = RunDeps;
 
 export interface ActionContext<O extends OutputDefs> {
   io: ActionIO;

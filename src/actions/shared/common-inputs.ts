@@ -1,5 +1,6 @@
 // Inputs shared by every action (ACTIONS.md "Shared inputs"), defined once.
 
+import { DEFAULT_ARM_ENDPOINT, DEFAULT_AUTHORITY_HOST } from '../../config/azure-cloud.ts';
 import { input } from './define-inputs.ts';
 import { bool, oneOf, optionalString } from './input-types.ts';
 
@@ -23,7 +24,8 @@ export const targetInputs = {
   }),
   'local-dir': input(optionalString(), {
     description:
-      'State of the local target (model registry, running services, logs). Default: `.azureml-local` under the workspace.',
+      'State of the local target (model registry, running services, logs), relative to the workspace; also where Azure ML runs keep logs and the hash cache.',
+    default: '.azureml-local',
   }),
   summary: input(bool(), { description: 'Write the job summary.', default: 'true' }),
   'github-token': input(optionalString(), {
@@ -61,11 +63,11 @@ export const azureInputs = {
   }),
   'arm-endpoint': input(optionalString(), {
     description: 'Azure Resource Manager endpoint (sovereign clouds, tests); the token scope follows it.',
-    default: 'https://management.azure.com',
+    default: DEFAULT_ARM_ENDPOINT,
   }),
   'authority-host': input(optionalString(), {
     description: 'Microsoft Entra authority host.',
-    default: 'https://login.microsoftonline.com',
+    default: DEFAULT_AUTHORITY_HOST,
   }),
   'api-version': input(optionalString(), {
     description: 'ARM api-version for Microsoft.MachineLearningServices.',

@@ -1,5 +1,5 @@
 // One definition per input: its zod parser, description, default and flags. action.yml files are
-// generated from these (scripts/gen-action-yml.ts) and a test keeps them equal, so defaults live here only.
+// generated from these (scripts/action-metadata.ts) and a test keeps them equal, so defaults live here only.
 
 // zod/mini: the same validation core as zod, tree-shakable, so parsing inputs adds ~16 KB to a bundle's
 // start-up instead of ~500 KB.
@@ -31,6 +31,15 @@ export interface InputSchema<T> {
   ): { success: true; data: T } | { success: false; error: { issues: readonly { message: string }[] } };
 }
 
+/** With a default the parsed value is never undefined: the default is stated here once, not after parsing. */
+export function input<S extends z.ZodMiniType<unknown, string | undefined>>(
+  schema: S,
+  meta: Omit<InputDef<z.output<S>>, 'schema'> & { default: string },
+): InputDef<Exclude<z.output<S>, undefined>>;
+export function input<S extends z.ZodMiniType<unknown, string | undefined>>(
+  schema: S,
+  meta: Omit<InputDef<z.output<S>>, 'schema'>,
+): InputDef<z.output<S>>;
 export function input<S extends z.ZodMiniType<unknown, string | undefined>>(
   schema: S,
   meta: Omit<InputDef<z.output<S>>, 'schema'>,

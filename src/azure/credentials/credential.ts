@@ -1,5 +1,7 @@
 // The credential contract the ARM client, the blob uploader and the probe ask for tokens through.
 
+import { DEFAULT_ARM_ENDPOINT } from '../../config/azure-cloud.ts';
+
 /** An Entra access token and when it stops working. */
 export interface AccessToken {
   token: string;
@@ -29,8 +31,7 @@ export type ExecFn = (
   options?: { signal?: AbortSignal },
 ) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
 
-export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
-export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+export { DEFAULT_ARM_ENDPOINT, DEFAULT_AUTHORITY_HOST } from '../../config/azure-cloud.ts';
 export const GITHUB_OIDC_AUDIENCE = 'api://AzureADTokenExchange';
 export const STORAGE_SCOPE = 'https://storage.azure.com/.default';
 export const ML_SCOPE = 'https://ml.azure.com/.default';

@@ -4,8 +4,8 @@
 // azureml-model-deployment header) → traffic shift → re-read: the endpoint must carry the intended maps,
 // else the deployment is "not actually live". On failure or timeout: the container logs, the error in one
 // sentence, the previous traffic and mirror maps restored exactly, and the new deployment deleted when
-// asked. An unchanged plan writes nothing. A cancelled run (signal) rethrows at once: the caller restores
-// plan.previous with restoreTraffic.
+// asked. An unchanged plan writes nothing. A cancelled run (signal) puts plan.previous back too when
+// restoreOnCancel says so, then rethrows: both rollbacks live here.
 
 import { assetPlanLines, createMissingAssets } from '../../azure/assets/deployment-assets.ts';
 import type { TrafficMap } from '../../azure/bodies/types.ts';
@@ -68,6 +68,8 @@ export interface ApplyOptions {
   /** Delete a deployment this run created when it failed (default false). */
   deleteFailedDeployment?: boolean;
   signal?: AbortSignal;
+  /** Cancelled (signal): restore plan.previous before rethrowing; else rethrow at once. */
+  restoreOnCancel?: boolean;
   /** Log lines per container on failure (default 200). */
   logTail?: number;
 }
@@ -291,7 +293,10 @@ export async function applyPlan(
       deletedFailedDeployment: false,
     };
   } catch (error) {
-    if (opts.signal?.aborted) throw error;
+    if (opts.signal?.aborted) {
+      if (opts.restoreOnCancel) await restoreAfterAbort(ws, plan, progress);
+      throw error;
+    }
     return handleFailure(ws, plan, opts, {
       failure: asStepFailure(error, step),
       steps,
@@ -301,6 +306,21 @@ export async function applyPlan(
       progress,
     });
   }
+}
+
+/** Cancelled mid-rollout: the traffic goes back as it was before this run, with its own time, then stop. */
+async function restoreAfterAbort(
+  ws: AzureWorkspace,
+  plan: DeploymentPlan,
+  progress: (step: DeployStep, message: string) => void,
+): Promise<void> {
+  progress(
+    'rollback',
+    `cancelled: restoring the traffic of ${plan.endpointName} to ${formatMap(plan.previous.traffic)}`,
+  );
+  await restoreTraffic(ws, plan.endpointName, plan.previous, {
+    deadline: ws.client.clock.now() + RESTORE_GRACE_MS,
+  });
 }
 
 function expectSucceeded(step: DeployStep, result: OperationResult<OnlineResource>): void {

@@ -10,6 +10,7 @@ import { type OperationProgress, waitForOperation } from '../../azure/lro.ts';
 import type { AzureWorkspace } from '../../azure/workspace.ts';
 import { ActionFailure, errorMessage, UsageError } from '../../errors.ts';
 import { AzureModelRegistry } from '../../registry/azureml-registry.ts';
+import { MissingResourceError } from '../target.ts';
 import { forEachLimited, type SweepRule, selectStaleEndpoints } from './delete-sweep.ts';
 import { refuseWhileServing, trafficCarried, trafficWithout } from './delete-traffic.ts';
 import {
@@ -60,15 +61,7 @@ export interface DeleteResult {
   steps: string[];
 }
 
-/** Something to delete was not there and ignore-missing is false; `result` holds what was done anyway. */
-export class MissingResourceError extends ActionFailure {
-  override name = 'MissingResourceError';
-  readonly result: DeleteResult;
-  constructor(message: string, result: DeleteResult) {
-    super(message);
-    this.result = result;
-  }
-}
+export { MissingResourceError };
 
 type Outcome = 'deleted' | 'deleting' | 'missing';
 

@@ -68,6 +68,11 @@ export interface DesiredDeployment {
   traffic?: TrafficStrategy;
   /** The `mirror-traffic` input (replaces the mirror map). Default: the endpoint file's, else unchanged. */
   mirrorTraffic?: TrafficMap;
+  /**
+   * With no `traffic`: when the endpoint already serves another deployment, bring this one up at 0 %, smoke
+   * test it, then give it the traffic (blue-green). Decided here, from the endpoint read the plan makes anyway.
+   */
+  gateWhenServing?: boolean;
 }
 
 export type ResourceAction = 'create' | 'update' | 'none';
@@ -204,13 +209,9 @@ export async function planDeployment(
   }
 
   const existingNames = deployments.map((d) => (d.name ?? '').toLowerCase()).filter(Boolean);
-  const strategy: TrafficStrategy =
-    desired.traffic ??
-    (desired.endpoint.traffic && Object.keys(desired.endpoint.traffic).length
-      ? { kind: 'explicit', map: desired.endpoint.traffic }
-      : { kind: 'all' });
-  const mirror = desired.mirrorTraffic ?? desired.endpoint.mirrorTraffic;
   const before = trafficOf(current);
+  const strategy = chooseStrategy(desired, before.traffic, endpointName, deploymentName, notes);
+  const mirror = desired.mirrorTraffic ?? desired.endpoint.mirrorTraffic;
   const traffic = decideTraffic({
     strategy,
     ...(mirror !== undefined ? { mirror } : {}),
@@ -251,6 +252,29 @@ export async function planDeployment(
     changed: assetWrites || endpointAction !== 'none' || deploymentAction !== 'none' || traffic.changes,
     notes,
   };
+}
+
+/** The `traffic` input, else the pipeline's gate on a serving endpoint, else the endpoint file's map, else all. */
+function chooseStrategy(
+  desired: DesiredDeployment,
+  current: TrafficMap,
+  endpointName: string,
+  deploymentName: string,
+  notes: string[],
+): TrafficStrategy {
+  if (desired.traffic) return desired.traffic;
+  if (desired.gateWhenServing) {
+    const serving = Object.entries(current).filter(([, percent]) => percent > 0);
+    if (serving.length > 0 && !serving.some(([name]) => name.toLowerCase() === deploymentName)) {
+      notes.push(
+        `${endpointName} already serves traffic: ${deploymentName} is smoke tested at 0 % before it takes over`,
+      );
+      return { kind: 'blue-green' };
+    }
+  }
+  return desired.endpoint.traffic && Object.keys(desired.endpoint.traffic).length
+    ? { kind: 'explicit', map: desired.endpoint.traffic }
+    : { kind: 'all' };
 }
 
 /** The endpoint PUT body: the described settings over `base` (a writable GET body, or a new endpoint). */

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{deleteServiceAction}from"./chunk-WVRHAKOM.js";import"./chunk-DCE3Q2O2.js";import"./chunk-RBJ6QBNF.js";import"./chunk-MH46YY3J.js";import"./chunk-RHQH5WPR.js";import"./chunk-TQGORBYI.js";import"./chunk-DNBTLHUK.js";import"./chunk-OTSBUZ5R.js";import"./chunk-KBULROPY.js";import"./chunk-DBUAQ257.js";import"./chunk-6YRY3X7H.js";export{deleteServiceAction};

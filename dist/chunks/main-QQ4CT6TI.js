@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{prepareSmoke,smokeTest,smokeTestAction,writeSmokeOutputs,writeTranscript}from"./chunk-AJQEM2VK.js";import"./chunk-M5BKN7AC.js";import"./chunk-KGMRVNNE.js";import"./chunk-RHQH5WPR.js";import"./chunk-TQGORBYI.js";import"./chunk-DNBTLHUK.js";import"./chunk-OTSBUZ5R.js";import"./chunk-KBULROPY.js";import"./chunk-DBUAQ257.js";import"./chunk-6YRY3X7H.js";export{prepareSmoke,smokeTest,smokeTestAction,writeSmokeOutputs,writeTranscript};

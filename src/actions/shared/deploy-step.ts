@@ -1,0 +1,126 @@
+// The deploy step of deploy-model and the pipeline: inputs and files → the request and options a target
+// deploys (setUpDeploy: no side effect, files read and checked), then the deployment with its report section
+// and outputs (runDeploy).
+
+import path from 'node:path';
+import type { LoadedDeploymentConfig } from '../../config/spec.ts';
+import type { Log } from '../../log.ts';
+import { loadRequests } from '../../probe/requests.ts';
+import { openTarget } from '../../targets/open-target.ts';
+import {
+  DeployFailure,
+  type DeployOptions,
+  type DeployOutcome,
+  type DeployRequest,
+  type PreparedDeployment,
+  type Target,
+  type TargetDeps,
+} from '../../targets/target.ts';
+import type { deployInputs, deployOutputs } from '../deploy-model/inputs.ts';
+import type { ActionContext } from './action-definition.ts';
+import type { ParsedInputs } from './define-inputs.ts';
+import { mergeDeployRequest } from './merge-spec.ts';
+import { writeDeployOutputs } from './outputs.ts';
+
+export type DeployInputs = ParsedInputs<typeof deployInputs>;
+
+export interface DeploySetup {
+  target: Target;
+  request: DeployRequest;
+  options: DeployOptions;
+}
+
+/** Loads every config file, merges the inputs over it, opens the target. */
+export async function setUpDeploy(inputs: DeployInputs, deps: TargetDeps): Promise<DeploySetup> {
+  const loaded = await loadDeployConfig(inputs, deps.cwd);
+  logConfigNotes(loaded, deps.io);
+  const target = await openTarget(inputs, deps, {
+    timeoutMinutes: inputs['timeout-minutes'],
+    ...(loaded?.targetHint ? { hint: loaded.targetHint } : {}),
+  });
+  const request = mergeDeployRequest(inputs, loaded, deps.cwd, deps.env);
+  if (!inputs.wait) {
+    deps.io.warn(
+      'wait: false is not supported yet: the deployment is waited for (within timeout-minutes) so that traffic moves safely',
+    );
+  }
+  const options: DeployOptions = {
+    timeoutMinutes: inputs['timeout-minutes'],
+    dryRun: inputs['dry-run'],
+    ...(inputs.traffic ? { traffic: inputs.traffic } : {}),
+    ...(inputs['mirror-traffic'] ? { mirrorTraffic: inputs['mirror-traffic'] } : {}),
+    ...(inputs['smoke-request-file']
+      ? {
+          smokeRequests: await loadRequests({
+            requestFile: inputs['smoke-request-file'],
+            baseDir: deps.cwd,
+          }),
+        }
+      : {}),
+    rollbackOnFailure: inputs['rollback-on-failure'],
+    deleteFailedDeployment: inputs['delete-failed-deployment'],
+    runtime: inputs['local-runtime'],
+    ...(inputs.python ? { python: inputs.python } : {}),
+  };
+  return { target, request, options };
+}
+
+/** Deploys, records the section, writes the outputs (also of a failed deployment, before rethrowing). */
+export async function runDeploy(
+  deployment: PreparedDeployment,
+  ctx: Pick<ActionContext<typeof deployOutputs>, 'report' | 'setOutput'>,
+): Promise<DeployOutcome> {
+  const section = ctx.report.section(
+    'deploy-model',
+    `Deploy ${deployment.endpointName}/${deployment.deploymentName}`,
+  );
+  try {
+    const outcome = await deployment.deploy(ctx.report, section);
+    writeDeployOutputs(outcome, ctx);
+    return outcome;
+  } catch (err) {
+    if (err instanceof DeployFailure) writeDeployOutputs(err.outcome, ctx);
+    throw err;
+  }
+}
+
+/** Opens the target a deployment went to (the `post:` step): the config files can name it (v1 local). */
+export async function openDeployTarget(inputs: DeployInputs, deps: TargetDeps): Promise<Target> {
+  const loaded = await loadDeployConfig(inputs, deps.cwd);
+  return openTarget(inputs, deps, {
+    timeoutMinutes: inputs['timeout-minutes'],
+    ...(loaded?.targetHint ? { hint: loaded.targetHint } : {}),
+  });
+}
+
+async function loadDeployConfig(
+  inputs: DeployInputs,
+  cwd: string,
+): Promise<LoadedDeploymentConfig | undefined> {
+  const file = (name: keyof DeployInputs) => {
+    const value = inputs[name];
+    return typeof value === 'string' ? path.resolve(cwd, value) : undefined;
+  };
+  const files = {
+    ...(inputs['endpoint-file'] ? { endpointFile: file('endpoint-file')! } : {}),
+    ...(inputs['deployment-file'] ? { deploymentFile: file('deployment-file')! } : {}),
+    ...(inputs['inference-config'] ? { inferenceConfig: file('inference-config')! } : {}),
+    ...(inputs['deployment-config'] ? { deploymentConfig: file('deployment-config')! } : {}),
+  };
+  if (Object.keys(files).length === 0) return undefined;
+  // The YAML/JSON loaders (and their schemas) load only when a file is given: start-up stays small.
+  const { loadDeploymentConfig } = await import('../../config/load-deployment-config.ts');
+  return loadDeploymentConfig(files);
+}
+
+function logConfigNotes(loaded: LoadedDeploymentConfig | undefined, log: Log): void {
+  for (const note of loaded?.notes ?? []) {
+    const where = note.file ? { file: note.file, ...(note.line ? { line: note.line } : {}) } : undefined;
+    const text = `${note.field ? `${note.field}: ` : ''}${note.message}`;
+    if (note.level === 'warning') log.warn(text, where);
+    else
+      log.info(
+        `${note.file ? `${path.basename(note.file)}${note.line ? `:${note.line}` : ''}: ` : ''}${text}`,
+      );
+  }
+}

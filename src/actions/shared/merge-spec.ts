@@ -1,0 +1,99 @@
+// Config files (v2 YAML or v1 JSON) + inputs → the one deployment request the targets take. Inputs win
+// over the files, here and nowhere else. Pure validation: nothing here touches a target.
+
+import path from 'node:path';
+import { parseEnvironmentRef, parseModelRef, validateResourceName } from '../../config/references.ts';
+import type { LoadedDeploymentConfig } from '../../config/spec.ts';
+import { UsageError } from '../../errors.ts';
+import type { DeployRequest } from '../../targets/target.ts';
+import { expandEndpointName } from './preview-name.ts';
+
+export interface DeployInputsForMerge {
+  'endpoint-name': string | undefined;
+  'deployment-name': string | undefined;
+  model: string | undefined;
+  'code-path': string | undefined;
+  'scoring-script': string | undefined;
+  environment: string | undefined;
+  'conda-file': string | undefined;
+  'environment-variables': Record<string, string>;
+  port: number | undefined;
+  'instance-type': string | undefined;
+  'instance-count': number | undefined;
+  'compute-name': string | undefined;
+}
+
+export function mergeDeployRequest(
+  inputs: DeployInputsForMerge,
+  loaded: LoadedDeploymentConfig | undefined,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): DeployRequest {
+  const dep = loaded?.deployment ?? {};
+  const rawEndpoint = inputs['endpoint-name'] ?? loaded?.endpoint?.name ?? dep.endpointName;
+  if (!rawEndpoint) {
+    throw new UsageError(
+      'is required (give endpoint-name, or an endpoint-file / deployment-file that names it)',
+      'endpoint-name',
+    );
+  }
+  const endpointName = expandEndpointName(rawEndpoint, env).toLowerCase();
+  const deploymentName = (inputs['deployment-name'] ?? dep.name ?? 'blue').toLowerCase();
+  for (const [kind, name, input] of [
+    ['endpoint', endpointName, 'endpoint-name'],
+    ['deployment', deploymentName, 'deployment-name'],
+  ] as const) {
+    const problem = validateResourceName(kind, name);
+    if (problem) throw new UsageError(problem, input);
+  }
+
+  const model = inputs.model ? parseModelRef(inputs.model, { input: 'model', cwd }) : dep.model;
+
+  let code = dep.code;
+  if (inputs['code-path'] || inputs['scoring-script']) {
+    const codePath = inputs['code-path'] ?? (code?.code.kind === 'path' ? code.code.path : undefined);
+    const script = inputs['scoring-script'] ?? code?.scoringScript;
+    if (!codePath) throw new UsageError('is required with scoring-script', 'code-path');
+    if (!script) throw new UsageError('is required with code-path', 'scoring-script');
+    code = { code: { kind: 'path', path: path.resolve(cwd, codePath) }, scoringScript: script };
+  }
+
+  let environment = dep.environment;
+  if (inputs.environment)
+    environment = parseEnvironmentRef(inputs.environment, { input: 'environment', cwd });
+  if (inputs['conda-file']) {
+    if (environment && environment.kind !== 'inline') {
+      throw new UsageError(
+        'goes with an image environment, not a registered environment reference',
+        'conda-file',
+      );
+    }
+    environment = {
+      ...(environment ?? { kind: 'inline' as const }),
+      kind: 'inline',
+      condaFile: { path: path.resolve(cwd, inputs['conda-file']), content: undefined },
+    };
+  }
+
+  const port = inputs.port ?? loaded?.localPort;
+  const instanceType = inputs['instance-type'] ?? dep.instanceType;
+  const instanceCount = inputs['instance-count'] ?? dep.instanceCount;
+  const computeName = inputs['compute-name'] ?? loaded?.computeName;
+  return {
+    endpointName,
+    deploymentName,
+    endpoint: loaded?.endpoint ?? {},
+    deployment: {
+      ...dep,
+      ...(instanceType ? { instanceType } : {}),
+      ...(instanceCount !== undefined ? { instanceCount } : {}),
+    },
+    ...(computeName ? { computeName } : {}),
+    ...(model ? { model } : {}),
+    ...(code ? { code } : {}),
+    ...(environment ? { environment } : {}),
+    environmentVariables: { ...dep.environmentVariables, ...inputs['environment-variables'] },
+    ...(port !== undefined ? { port } : {}),
+    notes: loaded?.notes ?? [],
+  };
+}

@@ -1,0 +1,341 @@
+// deploy-model on an Azure ML online endpoint (managed or Kubernetes): check the request (no Azure call),
+// then register an inline model, plan (reads only), apply with the smoke gate and both rollbacks, and turn
+// the result into the outcome, the report and, on failure, the container logs.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AzureWorkspace } from '../../azure/workspace.ts';
+import type { ModelRef } from '../../config/spec.ts';
+import { ActionFailure, UsageError } from '../../errors.ts';
+import type { ProbeRequest } from '../../probe/requests.ts';
+import { runSmokeTest } from '../../probe/smoke-test.ts';
+import { AzureModelRegistry } from '../../registry/azureml-registry.ts';
+import { addFacts, fact, type Report, type ReportSection } from '../../report/report.ts';
+import {
+  DeployFailure,
+  type DeployOptions,
+  type DeployOutcome,
+  type DeployRequest,
+  type PreparedDeployment,
+  RESTORE_STATE,
+  type TargetDeps,
+} from '../target.ts';
+import { type ApplyResult, applyPlan, type SmokeTarget } from './apply.ts';
+import { formatDeploymentLogs } from './deployment-logs.ts';
+import { type AzureDeploymentSpec, azureDeploymentSpec } from './deployment-spec.ts';
+import { type DeploymentPlan, describePlan, planDeployment, summarizePlan } from './plan.ts';
+import { restoreTraffic } from './restore-traffic.ts';
+import { scoringCredentials } from './scoring-credentials.ts';
+import {
+  formatMap,
+  isGatedStrategy,
+  parseTrafficMap,
+  parseTrafficStrategy,
+  type TrafficMaps,
+  type TrafficStrategy,
+} from './traffic.ts';
+
+/** What the Azure target was opened with. */
+export interface AzureSession {
+  /** Connects on first use (credential, ARM client), once per run. */
+  workspace(): Promise<AzureWorkspace>;
+  /** Where logs and the hash cache go. */
+  localDir: string;
+  /** Epoch ms: the action's time budget. */
+  deadline: number;
+  deps: TargetDeps;
+}
+
+/** Checks the traffic inputs and builds the full spec, before anything is written. */
+export function prepareAzureDeploy(
+  request: DeployRequest,
+  options: DeployOptions,
+  session: AzureSession,
+): PreparedDeployment {
+  const traffic = options.traffic ? parseTrafficStrategy(options.traffic, 'traffic') : undefined;
+  const mirrorTraffic = options.mirrorTraffic
+    ? parseTrafficMap(options.mirrorTraffic, 'mirror-traffic')
+    : undefined;
+  if (options.smokeRequests && !options.gateWhenServing && !(traffic && isGatedStrategy(traffic))) {
+    session.deps.io.warn(
+      'smoke-request-file gates blue-green and canary rollouts only; it is not used with this traffic strategy',
+    );
+  }
+  const desired = azureDeploymentSpec(request);
+  if (desired.deployment.model?.kind === 'path' && options.dryRun) {
+    throw new UsageError(
+      'dry-run with a local model path would have to upload it; register it first (register-model) and pass NAME:VERSION',
+      'model',
+    );
+  }
+  return {
+    endpointName: request.endpointName,
+    deploymentName: request.deploymentName,
+    useModel(ref: ModelRef) {
+      desired.deployment.model = ref;
+    },
+    deploy: (report, section) =>
+      deployAzure(
+        {
+          desired,
+          ...(traffic ? { traffic } : {}),
+          ...(mirrorTraffic ? { mirrorTraffic } : {}),
+          gateWhenServing: Boolean(options.gateWhenServing && options.smokeRequests),
+        },
+        options,
+        session,
+        report,
+        section,
+      ),
+  };
+}
+
+interface Desired {
+  desired: AzureDeploymentSpec;
+  traffic?: TrafficStrategy;
+  mirrorTraffic?: Record<string, number>;
+  gateWhenServing: boolean;
+}
+
+async function deployAzure(
+  want: Desired,
+  options: DeployOptions,
+  session: AzureSession,
+  report: Report,
+  section: ReportSection,
+): Promise<DeployOutcome> {
+  const { deps } = session;
+  const { io } = deps;
+  const { desired } = want;
+  const ws = await session.workspace();
+  addFacts(
+    section,
+    fact('Target', `Azure ML ${desired.endpoint.computeKind} online endpoint`),
+    fact('Workspace', `${ws.ref.workspaceName} (${ws.ref.resourceGroup})`),
+  );
+  if (desired.deployment.model?.kind === 'path') {
+    desired.deployment.model = await registerInlineModel(desired.deployment.model, ws, session);
+    addFacts(section, fact('Model', refText(desired.deployment.model), { code: true }));
+  }
+
+  const plan = await planDeployment(
+    ws,
+    {
+      ...desired,
+      ...(want.traffic ? { traffic: want.traffic } : {}),
+      ...(want.mirrorTraffic ? { mirrorTraffic: want.mirrorTraffic } : {}),
+      gateWhenServing: want.gateWhenServing,
+    },
+    { deadline: session.deadline, ...(deps.signal ? { signal: deps.signal } : {}) },
+  );
+  const lines = describePlan(plan);
+  await io.group('Plan', async () => {
+    for (const line of lines) io.info(line);
+  });
+  section.tables.push({ caption: 'Plan', columns: ['Step'], rows: lines.map((l) => [l]) });
+  const planOutput = { ...summarizePlan(plan), dryRun: options.dryRun };
+
+  if (options.dryRun) {
+    report.finish(section, 'planned');
+    return {
+      endpointName: plan.endpointName,
+      deploymentName: plan.deploymentName,
+      plan: planOutput,
+      state: 'Transitioning',
+      provisioningState: 'NotStarted',
+      changed: plan.changed,
+      traffic: plan.previous.traffic,
+      previousTraffic: plan.previous.traffic,
+    };
+  }
+
+  const result = await applyWithState(ws, plan, options, session, report, section);
+  addFacts(
+    section,
+    fact('State', `${result.state} (${result.provisioningState})`),
+    fact('Changed', result.changed ? 'yes' : 'no (nothing to do)'),
+    fact('Scoring URI', result.scoringUri, { code: true }),
+    fact('Traffic before', formatMap(result.previousTraffic)),
+    fact('Traffic after', formatMap(result.traffic)),
+  );
+  const outcome: DeployOutcome = {
+    endpointName: plan.endpointName,
+    deploymentName: plan.deploymentName,
+    plan: planOutput,
+    state: result.state,
+    provisioningState: result.provisioningState,
+    changed: result.changed,
+    ...(result.scoringUri ? { scoringUri: result.scoringUri } : {}),
+    ...(result.swaggerUri ? { swaggerUri: result.swaggerUri } : {}),
+    traffic: result.traffic,
+    previousTraffic: result.previousTraffic,
+  };
+  if (result.ok) {
+    report.finish(section, result.changed ? 'succeeded' : 'unchanged');
+    return outcome;
+  }
+  throw await failure(result, plan, outcome, session, report, section);
+}
+
+/** Applies the plan; while it runs, the post: step knows which maps to restore if the job is cancelled. */
+async function applyWithState(
+  ws: AzureWorkspace,
+  plan: DeploymentPlan,
+  options: DeployOptions,
+  session: AzureSession,
+  report: Report,
+  section: ReportSection,
+): Promise<ApplyResult> {
+  const { deps } = session;
+  const { io } = deps;
+  if (plan.changed) {
+    const saved: RestoreState = { endpoint: plan.endpointName, previous: plan.previous };
+    io.saveState(RESTORE_STATE, JSON.stringify(saved));
+  }
+  const smokeRequests = options.smokeRequests;
+  const result = await applyPlan(ws, plan, {
+    deadline: session.deadline,
+    rollbackOnFailure: options.rollbackOnFailure,
+    deleteFailedDeployment: options.deleteFailedDeployment,
+    ...(deps.signal ? { signal: deps.signal, restoreOnCancel: true } : {}),
+    onProgress: (p) => {
+      io.info(`[+${Math.round(p.elapsedMs / 1000)}s] ${p.message}`);
+      report.event(section, p.message);
+    },
+    ...(smokeRequests ? { smokeGate: (target) => smokeGate(ws, target, smokeRequests, session) } : {}),
+  });
+  io.saveState(RESTORE_STATE, '');
+  return result;
+}
+
+/** The gate before traffic moves: the new deployment, called through the azureml-model-deployment header. */
+async function smokeGate(
+  ws: AzureWorkspace,
+  target: SmokeTarget,
+  requests: ProbeRequest[],
+  session: AzureSession,
+): Promise<boolean> {
+  const { deps } = session;
+  const creds = await scoringCredentials(ws, target.endpointName, { deadline: session.deadline });
+  const scoringUri = target.scoringUri ?? creds.scoringUri;
+  if (!scoringUri)
+    throw new ActionFailure(`endpoint ${target.endpointName} has no scoring URI to smoke test`);
+  const gate = await runSmokeTest(
+    {
+      scoringUri,
+      headers: { ...creds.headers(), 'azureml-model-deployment': target.deploymentName },
+      requests,
+      readyTimeoutSeconds: 300,
+    },
+    { clock: deps.clock, log: deps.io, dispatcher: ws.dispatcher },
+  );
+  deps.io.info(`smoke gate on ${target.deploymentName}: ${gate.message}`);
+  return gate.passed;
+}
+
+/** A failed rollout: its container logs to a file and the log, the report, and the error to throw. */
+async function failure(
+  result: ApplyResult,
+  plan: DeploymentPlan,
+  outcome: DeployOutcome,
+  session: AzureSession,
+  report: Report,
+  section: ReportSection,
+): Promise<DeployFailure> {
+  const { io } = session.deps;
+  let logTail: string | undefined;
+  if (result.logs) {
+    logTail = formatDeploymentLogs(result.logs);
+    const file = path.join(session.localDir, 'logs', `${plan.endpointName}-${plan.deploymentName}-azure.log`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, logTail);
+    outcome.logsFile = file;
+    await io.group(`Container logs of ${plan.deploymentName}`, async () => io.info(logTail!));
+  }
+  const rollback = result.rolledBack
+    ? ` Traffic restored to ${formatMap(result.previousTraffic)}.`
+    : result.rollbackError
+      ? ` Rollback failed: ${result.rollbackError}`
+      : '';
+  report.fail(
+    section,
+    `${result.error ?? 'the deployment failed'}${rollback}`,
+    logTail?.split('\n').slice(-60).join('\n'),
+    outcome.logsFile,
+  );
+  return new DeployFailure(
+    `deployment ${plan.endpointName}/${plan.deploymentName} ${result.state}: ${result.error ?? 'failed'}.${rollback}`,
+    outcome,
+  );
+}
+
+/** What a rollout in progress saves for the post: step. */
+interface RestoreState {
+  endpoint: string;
+  previous: TrafficMaps;
+}
+
+/** The post: step after a cancelled run: put back the traffic maps a killed rollout had changed. */
+export async function restoreAfterCancel(saved: string, session: AzureSession): Promise<void> {
+  const { endpoint, previous } = JSON.parse(saved) as RestoreState;
+  const ws = await session.workspace();
+  const r = await restoreTraffic(ws, endpoint, previous, {
+    deadline: session.deps.clock.now() + 10 * 60_000,
+  });
+  session.deps.io.info(
+    r.restored
+      ? `cancelled run: traffic of ${endpoint} restored to ${formatMap(previous.traffic)}`
+      : `cancelled run: traffic of ${endpoint} was already ${formatMap(previous.traffic)}`,
+  );
+}
+
+/** An inline model (a local path in the deployment) becomes a registered version, reused when identical. */
+async function registerInlineModel(
+  ref: Extract<ModelRef, { kind: 'path' }>,
+  ws: AzureWorkspace,
+  session: AzureSession,
+): Promise<ModelRef> {
+  const { deps } = session;
+  const registry = new AzureModelRegistry(ws, {
+    hashCacheFile: path.join(session.localDir, 'hash-cache.json'),
+    log: deps.io,
+    clock: deps.clock,
+    deadline: session.deadline,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
+  const model = await registry.register(
+    {
+      name: ref.name ?? inlineModelName(ref.path),
+      ...(ref.version ? { version: ref.version } : {}),
+      type: ref.type ?? 'custom_model',
+      path: ref.path,
+      tags: {},
+      properties: {},
+    },
+    { dedupe: true },
+  );
+  return { kind: 'version', name: model.name, version: model.version };
+}
+
+/** An anonymous model is named after its file or folder. */
+export function inlineModelName(p: string): string {
+  return path
+    .basename(p)
+    .replace(/\.[^.]+$/, '')
+    .replace(/[^a-zA-Z0-9._-]/g, '-');
+}
+
+function refText(ref: ModelRef): string {
+  switch (ref.kind) {
+    case 'version':
+      return `azureml:${ref.name}:${ref.version}`;
+    case 'latest':
+      return `azureml:${ref.name}@latest`;
+    case 'arm-id':
+      return ref.id;
+    case 'registry':
+      return ref.uri;
+    case 'path':
+      return ref.path;
+  }
+}

@@ -1,0 +1,332 @@
+// deploy-model on the local target: resolve the model through the local registry, then start (or keep)
+// the entry script's host process and wait for it to answer.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ModelRef } from '../../config/spec.ts';
+import { hashContent } from '../../content/content-hash.ts';
+import { UsageError } from '../../errors.ts';
+import { type Log, silentLog } from '../../log.ts';
+import { LocalModelRegistry } from '../../registry/local-registry.ts';
+import type { RegisteredModel } from '../../registry/model-registry.ts';
+import { addFacts, fact, type Report, type ReportSection } from '../../report/report.ts';
+import {
+  DeployFailure,
+  type DeployOptions,
+  type DeployOutcome,
+  type DeployRequest,
+  type TargetDeps,
+} from '../target.ts';
+import { planHostLaunch } from './find-host.ts';
+import {
+  getLocalServiceStatus,
+  type LocalServiceRequest,
+  type LocalServiceResult,
+  localDeploymentFingerprint,
+  startLocalService,
+} from './local-service.ts';
+
+/** DeployOptions, and where the local target keeps its state. */
+export interface LocalDeployOptions extends DeployOptions {
+  localDir: string;
+}
+
+export interface LocalPlan {
+  target: 'local';
+  dryRun: boolean;
+  endpoint: { name: string };
+  deployment: { name: string; action: 'create' | 'replace' | 'none' | 'create-or-replace'; reason: string };
+  model: { ref: string; action: 'register' | 'reuse' | 'use' };
+  runtime: string;
+}
+
+/** Checks what only the local target needs, before any side effect (the model is registered first). */
+export function validateLocalRequest(
+  req: DeployRequest,
+  host: { python?: string | undefined; runtime: 'auto' | 'docker'; env: NodeJS.ProcessEnv },
+): void {
+  const code = req.code?.code;
+  if (code?.kind !== 'path') {
+    throw new UsageError(
+      'the local target runs an entry script: give code-path and scoring-script (or code_configuration in the deployment file)',
+      'code-path',
+    );
+  }
+  if (!existsSync(path.join(code.path, req.code!.scoringScript))) {
+    throw new UsageError(
+      `scoring script ${req.code!.scoringScript} was not found in ${code.path}`,
+      'scoring-script',
+    );
+  }
+  if (req.model && (req.model.kind === 'arm-id' || req.model.kind === 'registry')) {
+    throw new UsageError(
+      `the local target cannot fetch ${req.model.kind === 'arm-id' ? req.model.id : req.model.uri}; use a local path or a model registered locally (NAME:VERSION)`,
+      'model',
+    );
+  }
+  const image = req.environment?.kind === 'inline' ? req.environment.image : undefined;
+  // Throws when the interpreter, docker or the image is missing.
+  planHostLaunch(
+    {
+      runtime: host.runtime,
+      endpointName: req.endpointName,
+      deploymentName: req.deploymentName,
+      modelDir: '',
+      modelName: '',
+      modelVersion: '',
+      codeDir: code.path,
+      scoringScript: req.code!.scoringScript,
+      environmentVariables: req.environmentVariables,
+      port: req.port ?? 0,
+      host: '127.0.0.1',
+      ...(host.python ? { python: host.python } : {}),
+      ...(image ? { image } : {}),
+    },
+    { env: host.env },
+  );
+}
+
+/** Deploys a request validateLocalRequest accepted. */
+export async function deployLocal(
+  req: DeployRequest,
+  opts: LocalDeployOptions,
+  deps: TargetDeps,
+  report: Report,
+  section: ReportSection,
+): Promise<DeployOutcome> {
+  const log = deps.io;
+  const code = req.code!;
+  const registry = new LocalModelRegistry(opts.localDir, () => deps.clock.now());
+  const deadline = deps.clock.now() + opts.timeoutMinutes * 60_000;
+  const image = req.environment?.kind === 'inline' ? req.environment.image : undefined;
+
+  const baseRequest = (model: RegisteredModel | undefined): LocalServiceRequest => ({
+    localDir: opts.localDir,
+    endpointName: req.endpointName,
+    deploymentName: req.deploymentName,
+    modelDir: model?.localDir ?? '',
+    modelName: model?.name ?? '',
+    modelVersion: model?.version ?? '',
+    ...(model ? { modelContentHash: model.contentHash } : {}),
+    codeDir: code.code.kind === 'path' ? code.code.path : '',
+    scoringScript: code.scoringScript,
+    environmentVariables: req.environmentVariables,
+    ...(opts.python ? { python: opts.python } : {}),
+    ...(req.port !== undefined ? { port: req.port } : {}),
+    runtime: opts.runtime,
+    ...(image ? { image } : {}),
+    deadline,
+  });
+
+  addFacts(
+    section,
+    fact('Target', 'local'),
+    fact('Endpoint', req.endpointName),
+    fact('Deployment', req.deploymentName),
+  );
+
+  if (opts.dryRun) {
+    const plan = await planLocal(req, registry, opts, baseRequest);
+    log.info(`dry run: ${describeLocalPlan(plan)}`);
+    addFacts(section, fact('Plan', describeLocalPlan(plan)));
+    report.finish(section, 'planned');
+    return {
+      endpointName: req.endpointName,
+      deploymentName: req.deploymentName,
+      state: 'Transitioning',
+      provisioningState: 'NotStarted',
+      changed: plan.deployment.action !== 'none',
+      plan,
+    };
+  }
+
+  const model = req.model ? await resolveModel(req.model, registry, log) : undefined;
+  if (model) {
+    report.event(
+      section,
+      req.model?.kind === 'path' && !model.reused ? `model ${model.id} registered` : `model ${model.id}`,
+    );
+    addFacts(section, fact('Model', model.id, { code: true }));
+  }
+  report.event(section, 'starting the entry script host');
+  const result = await startLocalService(baseRequest(model), {
+    clock: deps.clock,
+    log,
+    ...(deps.spawn ? { spawn: deps.spawn as never } : {}),
+    env: deps.env,
+  });
+  const plan: LocalPlan = {
+    target: 'local',
+    dryRun: false,
+    endpoint: { name: req.endpointName },
+    deployment: {
+      name: req.deploymentName,
+      action:
+        result.state === 'Healthy' && !result.changed
+          ? 'none'
+          : result.state === 'Healthy' && result.replaced
+            ? 'replace'
+            : 'create',
+      reason: result.state === 'Healthy' && !result.changed ? 'unchanged and Healthy' : 'new or changed',
+    },
+    model: {
+      ref: model?.id ?? '(none)',
+      action: req.model?.kind === 'path' ? (model?.reused ? 'reuse' : 'register') : 'use',
+    },
+    runtime: result.runtime,
+  };
+  return finishLocal(req, result, plan, report, section, log);
+}
+
+function finishLocal(
+  req: DeployRequest,
+  result: LocalServiceResult,
+  plan: LocalPlan,
+  report: Report,
+  section: ReportSection,
+  log: Log,
+): DeployOutcome {
+  const base = { endpointName: req.endpointName, deploymentName: req.deploymentName, plan };
+  if (result.state === 'Healthy') {
+    report.event(
+      section,
+      result.changed ? `Healthy (pid ${result.pid}, port ${result.port})` : 'unchanged: already Healthy',
+    );
+    addFacts(
+      section,
+      fact('State', 'Healthy'),
+      fact('Changed', result.changed ? 'yes' : 'no (identical deployment already Healthy)'),
+      fact('Scoring URI', result.scoringUri, { code: true }),
+      fact('Runtime', result.runtime),
+      fact('Log', result.logFile, { code: true }),
+    );
+    report.finish(section, result.changed ? 'succeeded' : 'unchanged');
+    log.info(
+      `${req.endpointName}/${req.deploymentName} is Healthy at ${result.scoringUri}${result.changed ? '' : ' (unchanged)'}`,
+    );
+    return {
+      ...base,
+      state: 'Healthy',
+      provisioningState: 'Succeeded',
+      changed: result.changed,
+      scoringUri: result.scoringUri,
+      swaggerUri: result.swaggerUri,
+    };
+  }
+  addFacts(section, fact('State', 'Failed'), fact('Runtime', result.runtime));
+  report.fail(section, result.error, result.logTail, result.logFile);
+  log.error(
+    `${req.endpointName}/${req.deploymentName} failed: ${result.error}\n--- log tail (${result.logFile}) ---\n${result.logTail}`,
+  );
+  throw new DeployFailure(
+    `deployment ${req.endpointName}/${req.deploymentName} Failed: ${result.error} (log: ${result.logFile})`,
+    { ...base, state: 'Failed', provisioningState: 'Failed', changed: true, logsFile: result.logFile },
+  );
+}
+
+async function resolveModel(ref: ModelRef, registry: LocalModelRegistry, log: Log): Promise<RegisteredModel> {
+  switch (ref.kind) {
+    case 'path': {
+      const name = ref.name ?? defaultModelName(ref.path);
+      const model = await registry.register(
+        {
+          name,
+          ...(ref.version ? { version: ref.version } : {}),
+          type: ref.type ?? 'custom_model',
+          path: ref.path,
+          tags: {},
+          properties: {},
+        },
+        { dedupe: true },
+      );
+      log.info(
+        `model ${model.id} ${model.reused ? 'reused (identical content)' : 'registered'} from ${ref.path}`,
+      );
+      return model;
+    }
+    case 'version':
+    case 'latest': {
+      const model = await registry.resolve(ref.name, ref.kind === 'version' ? ref.version : undefined);
+      if (!model) {
+        const what = ref.kind === 'version' ? `${ref.name}:${ref.version}` : `${ref.name}@latest`;
+        throw new UsageError(
+          `model ${what} is not in the local registry; register it first (register-model with target: local) or give a path`,
+          'model',
+        );
+      }
+      return model;
+    }
+    default:
+      throw new UsageError('this model reference needs target: azureml', 'model');
+  }
+}
+
+/** An anonymous local model is named after its file or folder, as Azure names anonymous assets per content. */
+function defaultModelName(p: string): string {
+  const base = path
+    .basename(p)
+    .replace(/\.[^.]+$/, '')
+    .replace(/[^a-zA-Z0-9._-]/g, '-');
+  return /^[a-zA-Z0-9]/.test(base) ? base : `model-${base}`;
+}
+
+async function planLocal(
+  req: DeployRequest,
+  registry: LocalModelRegistry,
+  opts: LocalDeployOptions,
+  baseRequest: (model: RegisteredModel | undefined) => LocalServiceRequest,
+): Promise<LocalPlan> {
+  let model: RegisteredModel | undefined;
+  let modelPlan: LocalPlan['model'] = { ref: '(none)', action: 'use' };
+  if (req.model?.kind === 'path') {
+    const name = req.model.name ?? defaultModelName(req.model.path);
+    const hash = (await hashContent(req.model.path)).hash;
+    const latest = await registry.resolve(name, req.model.version);
+    if (latest && latest.contentHash === hash) {
+      model = latest;
+      modelPlan = { ref: latest.id, action: 'reuse' };
+    } else {
+      modelPlan = { ref: `${name} from ${req.model.path} (${hash})`, action: 'register' };
+    }
+  } else if (req.model) {
+    model = await resolveModel(req.model, registry, silentLog);
+    modelPlan = { ref: model.id, action: 'use' };
+  }
+  const status = await getLocalServiceStatus(opts.localDir, req.endpointName, req.deploymentName);
+  let deployment: LocalPlan['deployment'];
+  if (status.status === 'NotFound')
+    deployment = { name: req.deploymentName, action: 'create', reason: 'no such local deployment' };
+  else if (status.status === 'Unhealthy')
+    deployment = { name: req.deploymentName, action: 'replace', reason: status.reason ?? 'Unhealthy' };
+  else if (model || !req.model) {
+    const fp = await localDeploymentFingerprint(baseRequest(model));
+    deployment =
+      fp === status.state?.fingerprint
+        ? { name: req.deploymentName, action: 'none', reason: 'unchanged and Healthy' }
+        : {
+            name: req.deploymentName,
+            action: 'replace',
+            reason: 'the model, code, environment or settings changed',
+          };
+  } else {
+    deployment = {
+      name: req.deploymentName,
+      action: 'replace',
+      reason: 'a new model version will be registered',
+    };
+  }
+  return {
+    target: 'local',
+    dryRun: true,
+    endpoint: { name: req.endpointName },
+    deployment,
+    model: modelPlan,
+    runtime: opts.runtime,
+  };
+}
+
+export function describeLocalPlan(plan: LocalPlan): string {
+  const d = plan.deployment;
+  const verb = d.action === 'none' ? 'keep' : d.action;
+  return `${verb} local deployment ${plan.endpoint.name}/${d.name} (${d.reason}); model ${plan.model.action} ${plan.model.ref}`;
+}

@@ -1,0 +1,42 @@
+// The local target: the content-addressed folder registry and entry-script host processes under local-dir.
+
+import { LocalModelRegistry } from '../../registry/local-registry.ts';
+import type { Target, TargetDeps } from '../target.ts';
+import { deleteLocal } from './delete.ts';
+import { deployLocal, validateLocalRequest } from './deploy.ts';
+import { localScoring } from './scoring.ts';
+
+export function openLocalTarget(localDir: string, deps: TargetDeps): Target {
+  const { io } = deps;
+  return {
+    kind: 'local',
+    label: 'local',
+    async registry() {
+      return new LocalModelRegistry(localDir, () => deps.clock.now());
+    },
+    async prepareDeploy(request, options) {
+      const ignored = {
+        traffic: options.traffic,
+        'mirror-traffic': options.mirrorTraffic,
+        'smoke-request-file': options.smokeRequests && !options.gateWhenServing,
+        'compute-name': request.computeName,
+      };
+      for (const [name, value] of Object.entries(ignored)) {
+        if (value) io.warn(`${name} applies to Azure ML endpoints; the local target ignores it`);
+      }
+      validateLocalRequest(request, { python: options.python, runtime: options.runtime, env: deps.env });
+      return {
+        endpointName: request.endpointName,
+        deploymentName: request.deploymentName,
+        useModel(ref) {
+          request.model = ref;
+        },
+        deploy: (report, section) => deployLocal(request, { ...options, localDir }, deps, report, section),
+      };
+    },
+    scoring: (query) => localScoring(localDir, query),
+    delete: (request) => deleteLocal(localDir, request, deps, io),
+    // One deployment per local endpoint and no traffic to shift: a cancelled run leaves nothing to restore.
+    async restoreAfterCancel() {},
+  };
+}

@@ -1,0 +1,165 @@
+// The Target seam: what differs between Azure ML and this machine lives behind it, so an action reads its
+// inputs, opens a target (src/targets/open-target.ts), calls it and writes outputs and the report.
+
+import type {
+  CodeConfiguration,
+  ConfigNote,
+  DeploymentSpec,
+  EndpointSpec,
+  EnvironmentRef,
+  ModelRef,
+} from '../config/spec.ts';
+import { ActionFailure } from '../errors.ts';
+import type { ActionIO } from '../io/action-io.ts';
+import type { ProbeRequest } from '../probe/requests.ts';
+import type { ModelRegistry } from '../registry/model-registry.ts';
+import type { Report, ReportSection } from '../report/report.ts';
+import type { RunDeps } from '../run-deps.ts';
+
+export type TargetKind = 'local' | 'azureml';
+
+/** A run's outside world, plus the door to the runner (log, secrets, ID tokens, state for `post:`). */
+export interface TargetDeps extends RunDeps {
+  io: ActionIO;
+}
+
+/** Config files and inputs merged (inputs win): the one deployment request every target takes. */
+export interface DeployRequest {
+  endpointName: string;
+  deploymentName: string;
+  endpoint: Partial<EndpointSpec>;
+  /** The deployment file's fields, with the inputs that override them (instance type and count) applied. */
+  deployment: Partial<DeploymentSpec>;
+  /** Kubernetes compute: the `compute-name` input, else a v1 AKS `computeTargetName`. */
+  computeName?: string;
+  model?: ModelRef;
+  code?: CodeConfiguration;
+  environment?: EnvironmentRef;
+  environmentVariables: Record<string, string>;
+  port?: number;
+  notes: ConfigNote[];
+}
+
+/** How to roll out, from the inputs. Rollout settings are Azure ML's; the local target warns and ignores them. */
+export interface DeployOptions {
+  timeoutMinutes: number;
+  dryRun: boolean;
+  /** The `traffic` input as given (`all`, `none`, `blue-green`, `canary=N`, `blue=90,green=10`). */
+  traffic?: string;
+  /** The `mirror-traffic` input as given. */
+  mirrorTraffic?: string;
+  /** Requests the new deployment must answer before traffic moves (blue-green, canary). */
+  smokeRequests?: ProbeRequest[];
+  /**
+   * The pipeline's rule: with no `traffic` input and an endpoint already serving another deployment, bring the
+   * new one up at 0 %, smoke test it, then give it the traffic (blue-green); else deploy in place.
+   */
+  gateWhenServing?: boolean;
+  rollbackOnFailure: boolean;
+  deleteFailedDeployment: boolean;
+  /** Local target: `auto` (azmlinfsrv, else the bundled host) or `docker`. */
+  runtime: 'auto' | 'docker';
+  /** Local target: the Python interpreter. */
+  python?: string;
+}
+
+/** What deploy-model reports, whatever the target. */
+export interface DeployOutcome {
+  endpointName: string;
+  deploymentName: string;
+  state: 'Transitioning' | 'Healthy' | 'Unhealthy' | 'Unschedulable' | 'Failed';
+  provisioningState: string;
+  changed: boolean;
+  scoringUri?: string;
+  swaggerUri?: string;
+  logsFile?: string;
+  /** The `plan` output: what was (or, dry run, would be) done. */
+  plan: object;
+  traffic?: Record<string, number>;
+  previousTraffic?: Record<string, number>;
+}
+
+/** A deployment that did not reach Healthy: the outcome is still reported (outputs, summary). */
+export class DeployFailure extends ActionFailure {
+  override name = 'DeployFailure';
+  readonly outcome: DeployOutcome;
+  constructor(message: string, outcome: DeployOutcome) {
+    super(message);
+    this.outcome = outcome;
+  }
+}
+
+/** A deployment checked and ready to run: nothing was written to make it. */
+export interface PreparedDeployment {
+  readonly endpointName: string;
+  readonly deploymentName: string;
+  /** Deploy this model instead (the pipeline registers first). */
+  useModel(ref: ModelRef): void;
+  /** Deploys, waits for a terminal state, records the report section; throws DeployFailure when it fails. */
+  deploy(report: Report, section: ReportSection): Promise<DeployOutcome>;
+}
+
+export type ScoringAuth = 'auto' | 'key' | 'aml-token' | 'aad' | 'none';
+
+export interface ScoringQuery {
+  endpointName: string;
+  deploymentName?: string;
+  auth: ScoringAuth;
+  /** false: the caller brings its own key or token, so none is looked up. */
+  lookUpCredentials: boolean;
+}
+
+/** Where scoring requests go, and the auth headers the target adds. */
+export interface ScoringService {
+  scoringUri: string;
+  headers: Record<string, string>;
+  label: string;
+}
+
+export interface DeleteRequest {
+  endpointName?: string;
+  /** Only this deployment of `endpointName`. */
+  deploymentName?: string;
+  /** Move the deployment's traffic away first instead of refusing (Azure ML). */
+  force: boolean;
+  model?: { name: string; version: string; action: 'archive' | 'delete' };
+  sweep?: { prefix: string; olderThanHours: number };
+  /** Deleting what is already gone is success. */
+  ignoreMissing: boolean;
+  /** Wait until the resources are gone (Azure ML); false only starts the deletes. */
+  wait: boolean;
+}
+
+export interface DeleteResult {
+  /** `deployment:EP/NAME`, `endpoint:NAME`, `model:NAME:VERSION`. */
+  deleted: string[];
+  /** What was already gone. */
+  missing: string[];
+}
+
+/** Something asked to be deleted does not exist (and ignore-missing is false); what was deleted is kept. */
+export class MissingResourceError extends ActionFailure {
+  override name = 'MissingResourceError';
+  readonly result: DeleteResult;
+  constructor(message: string, result: DeleteResult) {
+    super(message);
+    this.result = result;
+  }
+}
+
+/** The `post:` state key under which a rollout in progress records what to restore after a cancel. */
+export const RESTORE_STATE = 'restore-traffic';
+
+export interface Target {
+  readonly kind: TargetKind;
+  /** Where the work happens, for reports: `local`, `Azure ML workspace W`. */
+  readonly label: string;
+  registry(): Promise<ModelRegistry>;
+  /** Checks everything that can be checked without a write (files, inputs, read-only look-ups). */
+  prepareDeploy(request: DeployRequest, options: DeployOptions): Promise<PreparedDeployment>;
+  /** The scoring URI of an endpoint (or one of its deployments) and the auth headers it needs. */
+  scoring(query: ScoringQuery): Promise<ScoringService>;
+  delete(request: DeleteRequest, onProgress: (line: string) => void): Promise<DeleteResult>;
+  /** The `post:` step of a cancelled run: put back what the rollout recorded under RESTORE_STATE. */
+  restoreAfterCancel(saved: string): Promise<void>;
+}

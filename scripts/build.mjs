@@ -2,7 +2,7 @@
 // local host, and regenerates each action.yml from the action definitions.
 // Runs on Node 24 (npm scripts use node_modules/.bin/node), which imports the .ts sources directly.
 
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -72,7 +72,10 @@ await build({
   },
 });
 await mkdir(path.join(root, 'dist/local-host'), { recursive: true });
-await copyFile(path.join(root, 'src/local-host/host.py'), path.join(root, 'dist/local-host/host.py'));
+// host.py and the Python modules it loads beside itself (azureml_local_mlflow.py for --mlflow-model).
+for (const file of (await readdir(path.join(root, 'src/local-host'))).filter((f) => f.endsWith('.py'))) {
+  await copyFile(path.join(root, 'src/local-host', file), path.join(root, 'dist/local-host', file));
+}
 
 for (const { file, text } of await renderAllActionYml()) {
   await mkdir(path.dirname(path.join(root, file)), { recursive: true });

@@ -17,6 +17,16 @@ Swagger 2.0 document, always served (azmlinfsrv answers 404 unless inference-sch
 serving it always gives smoke tests and reports a working swagger URI); POST /score -> run(); run() raising
 -> 500 with "<ExceptionType>: <message>" as the body; any other path -> 404.
 
+MLflow mode (no-code deployments of `mlflow_model` models, as Azure ML serves them without a scoring
+script): `host.py --mlflow-model [PATH]` instead of `--entry`. PATH is the folder with the MLmodel file, or a
+folder whose only subfolder with an MLmodel file is the model (a registered model version folder); without
+PATH, $AZUREML_MODEL_DIR/$MLFLOW_MODEL_FOLDER (as Azure sets them) or just $AZUREML_MODEL_DIR. The model is
+loaded before the port listens (where init() runs for an entry script) by azureml_local_mlflow.py beside this
+file: mlflow.pyfunc when mlflow is importable, else the sklearn flavor. POST /score takes Azure's MLflow
+request (`input_data` in the split form, records or a plain list; optional `params`) and answers a JSON list
+of predictions; a request that does not fit the contract or the model's signature gets 400 with the reason.
+A model that cannot be loaded is reported exactly as a failed init(): the `init() failed: ...` line, exit 3.
+
 Exit codes: 0 stopped by SIGTERM/SIGINT, 2 bad arguments, 3 the entry script could not be loaded or init()
 raised (the traceback and one `azureml-local-host: init() failed: ...` line are printed first), 4 the port
 is already in use, 1 anything else.
@@ -134,6 +144,8 @@ class ScoringHandler(BaseHTTPRequestHandler):
     # Set by serve(): the loaded entry module and its call settings.
     entry = None
     pass_headers = False
+    # Exceptions of run() that mean a bad request (400, the message as the body); MLflow mode sets it.
+    bad_request = ()
     run_slots = threading.Semaphore(1)
 
     def setup(self):
@@ -224,6 +236,9 @@ class ScoringHandler(BaseHTTPRequestHandler):
                     result = self.entry.run(raw, request_headers=dict(self.headers.items()))
                 else:
                     result = self.entry.run(raw)
+        except self.bad_request as exc:
+            self.send(400, str(exc))
+            return
         except Exception as exc:  # the user's run() failed: 500 with its message, like azmlinfsrv
             log.error("run() raised:\n%s", traceback.format_exc())
             self.send(500, describe_exception(exc))
@@ -253,9 +268,35 @@ class ScoringServer(ThreadingHTTPServer):
         self.server_port = port
 
 
+def mlflow_model_path(given):
+    """--mlflow-model's folder: as given, else $AZUREML_MODEL_DIR[/$MLFLOW_MODEL_FOLDER] (Azure's variables)."""
+    if given:
+        return os.path.abspath(given)
+    base = os.environ.get("AZUREML_MODEL_DIR", "")
+    if not base:
+        raise ValueError("--mlflow-model without a PATH needs AZUREML_MODEL_DIR")
+    folder = os.environ.get("MLFLOW_MODEL_FOLDER", "")
+    return os.path.abspath(os.path.join(base, folder) if folder else base)
+
+
+def import_mlflow_support():
+    """azureml_local_mlflow.py from this file's folder (not from the user's code folder)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    spec = importlib.util.spec_from_file_location("azureml_local_mlflow", os.path.join(here, "azureml_local_mlflow.py"))
+    if spec is None or spec.loader is None:
+        raise ImportError("azureml_local_mlflow.py is missing beside host.py (%s)" % here)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["azureml_local_mlflow"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(prog="host.py", description="Host an Azure ML entry script over HTTP.")
-    parser.add_argument("--entry", required=True, help="scoring script, relative to the working directory")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--entry", help="scoring script, relative to the working directory")
+    what.add_argument("--mlflow-model", nargs="?", const="", metavar="PATH",
+                      help="serve an MLflow model folder without a scoring script (default: $AZUREML_MODEL_DIR)")
     parser.add_argument("--port", type=int, default=5001)
     parser.add_argument("--host", default="127.0.0.1")
     return parser.parse_args(argv)
@@ -265,8 +306,14 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        mlflow_path = mlflow_model_path(args.mlflow_model) if args.mlflow_model is not None else None
+    except ValueError as exc:
+        sys.stderr.write("host.py: error: %s\n" % exc)
+        return 2
+    what = args.entry if mlflow_path is None else "the MLflow model %s" % mlflow_path
     say("starting %s (pid %d, python %s, working directory %s, AZUREML_MODEL_DIR=%s)" % (
-        args.entry, os.getpid(), sys.version.split()[0], os.getcwd(), os.environ.get("AZUREML_MODEL_DIR", "")))
+        what, os.getpid(), sys.version.split()[0], os.getcwd(), os.environ.get("AZUREML_MODEL_DIR", "")))
 
     # Reserve the port before the (possibly slow) init(), but listen only after it succeeded.
     try:
@@ -279,21 +326,37 @@ def main(argv=None):
         say("cannot listen on %s:%d: %s" % (args.host, args.port, exc.strerror or exc))
         return 1
 
+    bad_request = ()
     try:
-        entry = load_entry_script(args.entry)
-        init = getattr(entry, "init", None)
-        if callable(init):
-            init()
+        if mlflow_path is not None:
+            mlflow_support = import_mlflow_support()
+            bad_request = (mlflow_support.BadRequest,)
+            try:
+                entry = mlflow_support.load_entry(mlflow_path)
+            except mlflow_support.ModelLoadError as exc:
+                # A clear message of ours: no traceback, one line the Node side reads like a failed init().
+                say("init() failed: cannot serve the MLflow model: %s" % exc)
+                server.server_close()
+                return EXIT_INIT_FAILED
         else:
-            log.warning("entry script %s has no init(); serving run() only", args.entry)
+            entry = load_entry_script(args.entry)
+            init = getattr(entry, "init", None)
+            if callable(init):
+                init()
+            else:
+                log.warning("entry script %s has no init(); serving run() only", args.entry)
     except BaseException as exc:  # SystemExit from a script counts as a failed init too
         traceback.print_exc()
         sys.stderr.flush()
-        say("init() failed: %s" % describe_exception(exc))
+        if mlflow_path is not None:
+            say("init() failed: loading the MLflow model %s raised %s" % (mlflow_path, describe_exception(exc)))
+        else:
+            say("init() failed: %s" % describe_exception(exc))
         server.server_close()
         return EXIT_INIT_FAILED
 
     ScoringHandler.entry = entry
+    ScoringHandler.bad_request = bad_request
     ScoringHandler.pass_headers = accepts_request_headers(entry.run)
     ScoringHandler.run_slots = threading.Semaphore(max(1, int(os.environ.get("WORKER_COUNT") or 1)))
 

@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resolveBundledHostPy } from '../../src/targets/local/find-host.ts';
@@ -137,15 +139,30 @@ test('routes: GET /score is healthy, swagger.json is a Swagger 2.0 document, oth
 
 test('requests are served concurrently: liveness answers during a slow run(), WORKER_COUNT runs in parallel', async (t) => {
   const { service } = await startBehaviours(t, { environmentVariables: { WORKER_COUNT: '3' } });
-  const started = Date.now();
-  const slow = [1, 2, 3].map(() => score(service, { action: 'sleep', seconds: 0.6 }));
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // Causal, not timed: three run() calls each wait for a release file that the test writes only after all
+  // three have started and the liveness probe has answered. Calls run one after another would never all
+  // arrive: the first would give up (released: false) with one arrival.
+  const gate = await mkdtemp(join(tmpdir(), 'gate-'));
+  t.after(() => rm(gate, { recursive: true, force: true }));
+  const finished: number[] = [];
+  const slow = [1, 2, 3].map((id) =>
+    score(service, { action: 'gate', dir: gate, id, timeout: 20 }).then((r) => {
+      finished.push(id);
+      return r;
+    }),
+  );
+  const arrived = async () => (await readdir(gate)).filter((n) => n.startsWith('arrived-')).length;
+  while ((await arrived()) < 3 && finished.length === 0) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(finished, [], 'a gated run() finished before all three had started');
   const live = await fetch(`http://127.0.0.1:${service.port}/`);
   assert.equal(live.status, 200);
-  assert.ok(Date.now() - started < 500, 'liveness waited for run()');
-  await Promise.all(slow);
-  // Three 0.6 s calls in parallel, not one after the other (1.8 s).
-  assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+  assert.deepEqual(finished, [], 'liveness waited for run()');
+  await writeFile(join(gate, 'release'), '');
+  assert.deepEqual(await Promise.all(slow), [
+    { released: true, arrived: 3 },
+    { released: true, arrived: 3 },
+    { released: true, arrived: 3 },
+  ]);
 });
 
 test('host.py alone: a busy port exits with code 4 and names the port', async (t) => {

@@ -263,12 +263,12 @@ test('redeploying on the same fixed port stops the old process first', async (t)
 test('no answer before the deadline makes the deployment Failed and kills the process', async (t) => {
   const localDir = await tempLocalDir(t);
   const modelDir = await registerModel(localDir, 'demo', '1', join(examples, 'demo/model'));
-  const started = Date.now();
   const result = await startLocalService(
     request(localDir, modelDir, { codeDir: join(fixtures, 'slow-init'), deadline: Date.now() + 800 }),
     testDeps(),
   );
-  assert.ok(Date.now() - started < 5000);
+  // No wall-clock bound: init() sleeps 30 s, so a start that waited for it instead of the deadline would
+  // come back Healthy, not Failed.
   assert.equal(result.state, 'Failed');
   assert.ok(result.state === 'Failed');
   assert.match(result.error, /before the deadline/);

@@ -3,37 +3,55 @@ import { describe, test } from 'node:test';
 import { classifyError, sendRequest } from '../../src/probe/http.ts';
 import { freePort, json, startServer, testAgent } from './servers.ts';
 
+/** Milliseconds on the monotonic clock sendRequest measures with. */
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
 describe('sendRequest against a real server', () => {
   test('posts the body and headers, returns status, lower-case headers, body and a latency', async (t) => {
+    let serverSpan = 0;
     const server = await startServer(t, (req, res) => {
-      setTimeout(
-        () => json(res, 200, { echo: req.body, ct: req.headers['content-type'] }, { 'X-Request-Id': 'r1' }),
-        30,
-      );
+      const received = now();
+      setTimeout(() => {
+        serverSpan = now() - received;
+        json(res, 200, { echo: req.body, ct: req.headers['content-type'] }, { 'X-Request-Id': 'r1' });
+      }, 30);
     });
+    const before = now();
     const out = await sendRequest({
       url: server.url,
       headers: { 'content-type': 'application/json' },
       body: Buffer.from('{"data":1}'),
       dispatcher: testAgent(t),
     });
+    const outer = now() - before;
     assert.equal(out.status, 200);
     assert.equal(out.errorClass, undefined);
     assert.equal(out.headers['x-request-id'], 'r1');
     assert.deepEqual(JSON.parse(out.body.toString()), { echo: '{"data":1}', ct: 'application/json' });
-    assert.ok(out.latencyMs >= 25 && out.latencyMs < 5000, `latency ${out.latencyMs}`);
+    // Containment, not thresholds: the latency spans the server's handling and lies within the call.
+    assert.ok(
+      serverSpan > 0 && out.latencyMs >= serverSpan,
+      `latency ${out.latencyMs}, server ${serverSpan}`,
+    );
+    assert.ok(out.latencyMs <= outer, `latency ${out.latencyMs}, call ${outer}`);
     assert.equal(server.received[0]?.method, 'POST');
   });
 
   test('latency runs to the full body, not to the headers', async (t) => {
+    let bodySpan = 0;
     const server = await startServer(t, (_req, res) => {
       res.writeHead(200);
       res.write('part one ');
-      setTimeout(() => res.end('part two'), 80);
+      const headersSent = now();
+      setTimeout(() => {
+        bodySpan = now() - headersSent;
+        res.end('part two');
+      }, 80);
     });
     const out = await sendRequest({ url: server.url, headers: {}, dispatcher: testAgent(t) });
     assert.equal(out.body.toString(), 'part one part two');
-    assert.ok(out.latencyMs >= 70, `latency ${out.latencyMs}`);
+    // The measured latency contains the server's gap between the headers and the end of the body.
+    assert.ok(bodySpan > 0 && out.latencyMs >= bodySpan, `latency ${out.latencyMs}, body gap ${bodySpan}`);
   });
 
   test('4xx and 5xx are classified but still carry the response', async (t) => {
@@ -70,10 +88,14 @@ describe('sendRequest against a real server', () => {
       res.writeHead(200);
       res.write('slow');
     });
+    const before = now();
     const out = await sendRequest({ url: server.url, headers: {}, timeoutMs: 150, dispatcher: testAgent(t) });
+    const outer = now() - before;
     assert.equal(out.errorClass, 'timeout');
     assert.equal(out.error, 'no complete response within 150 ms');
-    assert.ok(out.latencyMs >= 140 && out.latencyMs < 2000, `latency ${out.latencyMs}`);
+    // The timer that aborted the request cannot fire early (libuv rounds to whole ms); no upper bound but the
+    // call's own duration.
+    assert.ok(out.latencyMs >= 149 && out.latencyMs <= outer, `latency ${out.latencyMs}, call ${outer}`);
   });
 });
 

@@ -121,21 +121,26 @@ describe('readiness against real servers', () => {
   test('a server that starts listening after ~300 ms: connection refused, then ready', async (t) => {
     const port = await freePort();
     const server = http.createServer((_req, res) => json(res, 200, { ok: true }));
-    const timer = setTimeout(() => server.listen(port, '127.0.0.1'), 300);
+    let listening = false;
+    const timer = setTimeout(() => {
+      listening = true;
+      server.listen(port, '127.0.0.1');
+    }, 300);
     t.after(async () => {
       clearTimeout(timer);
       if (server.listening) await closeServer(server);
     });
     const agent = testAgent(t);
     const log = recordingLog();
-    const started = Date.now();
     const result = await waitUntilReady(
       () => sendRequest({ url: `http://127.0.0.1:${port}/score`, headers: {}, dispatcher: agent }),
       { readyTimeoutSeconds: 10, clock: systemClock, log, initialDelayMs: 40, maxDelayMs: 150 },
     );
     assert.equal(result.ready, true, result.ready ? '' : result.reason);
     assert.ok(result.attempts > 1, `attempts ${result.attempts}`);
-    assert.ok(Date.now() - started >= 250);
+    // Ordering, not elapsed time: ready only after the server began listening, with a refusal before it.
+    assert.equal(listening, true);
+    assert.ok(server.listening);
     assert.match(log.text(), /Not ready yet \(connection-refused/);
   });
 

@@ -26,6 +26,8 @@ export interface UploadReportArtifactsOptions {
   env: NodeJS.ProcessEnv;
   /** Default @actions/artifact's DefaultArtifactClient. */
   upload?: UploadFn;
+  /** Told why, when nothing was uploaded (for the report's "Full log" line). */
+  onSkipped?: (reason: string) => void;
 }
 
 export interface ArtifactResult {
@@ -91,10 +93,12 @@ export async function uploadReportArtifacts(
   const { files, secrets, log, env } = options;
   if (!env['ACTIONS_RUNTIME_TOKEN']) {
     log.debug('artifact: not uploaded outside GitHub Actions (no ACTIONS_RUNTIME_TOKEN)');
+    options.onSkipped?.('artifacts are uploaded only by an action step, not from a run: step');
     return undefined;
   }
   if (files.length === 0) {
     log.debug('artifact: nothing to upload');
+    options.onSkipped?.('nothing to upload');
     return undefined;
   }
   const parent = env['RUNNER_TEMP'] || os.tmpdir();
@@ -105,6 +109,7 @@ export async function uploadReportArtifacts(
     const staged = await stageRedactedFiles(files, secrets, stagingDir, log);
     if (staged.length === 0) {
       log.debug('artifact: none of the files could be staged');
+      options.onSkipped?.('the files could not be redacted for upload');
       return undefined;
     }
     const upload = options.upload ?? (await defaultUpload());
@@ -125,6 +130,7 @@ export async function uploadReportArtifacts(
     }
   } catch (err) {
     log.warn(`could not upload the artifact ${options.name}: ${secrets.redact(errorMessage(err))}`);
+    options.onSkipped?.('the upload failed; see the log');
     return undefined;
   } finally {
     if (stagingDir) await rm(stagingDir, { recursive: true, force: true });

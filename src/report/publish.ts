@@ -86,6 +86,43 @@ export async function publishReport(report: Report, input: PublishInput): Promis
     return request;
   };
 
+  // First, so the PR comment (and a summary rendered after publishing) can link the artifact.
+  await step(log, 'artifact', async () => {
+    if (!shouldUploadArtifacts(options.uploadArtifacts, input.state === 'failure')) {
+      log.debug(`artifact: not uploaded (upload-artifacts: ${options.uploadArtifacts}, ${input.state})`);
+      if (context) {
+        report.artifact = {
+          uploaded: false,
+          reason:
+            options.uploadArtifacts === 'never'
+              ? 'upload-artifacts: never'
+              : `upload-artifacts: ${options.uploadArtifacts}, and the run ${input.state === 'failure' ? 'failed' : 'succeeded'}`,
+        };
+      }
+      return;
+    }
+    const runAttempt = context?.runAttempt ?? input.env['GITHUB_RUN_ATTEMPT'];
+    let skipped: string | undefined;
+    const artifact = await uploadReportArtifacts({
+      name: artifactName(input.action, endpointName, runAttempt),
+      files: input.files,
+      secrets: input.secrets,
+      log,
+      env: input.env,
+      ...(input.upload ? { upload: input.upload } : {}),
+      onSkipped: (reason) => {
+        skipped = reason;
+      },
+    });
+    if (artifact) {
+      result.artifact = artifact;
+      const url = artifactUrl(context, artifact.id);
+      report.artifact = { uploaded: true, name: artifact.name, ...(url ? { url } : {}) };
+    } else if (skipped && context) {
+      report.artifact = { uploaded: false, reason: skipped };
+    }
+  });
+
   await step(log, 'PR comment', async () => {
     const decision = shouldComment(options.prComment, context, !!token || !!input.request);
     if (!decision.comment) {
@@ -98,7 +135,10 @@ export async function publishReport(report: Report, input: PublishInput): Promis
       log.debug('PR comment skipped: no endpoint name');
       return;
     }
-    const section = report.sections.map((s) => ({ action: s.action, markdown: redact(renderSection(s)) }));
+    const section = report.sections.map((s) => ({
+      action: s.action,
+      markdown: redact(renderSection(s, report.artifact)),
+    }));
     if (section.length === 0) return;
     result.comment = await upsertPrComment({
       context: context!,
@@ -127,23 +167,6 @@ export async function publishReport(report: Report, input: PublishInput): Promis
     const target: GitHubDeploymentTarget = { context, environment, log, request: await github(context) };
     const id = await updateDeployment(report, input, target);
     if (id !== undefined) result.deploymentId = id;
-  });
-
-  await step(log, 'artifact', async () => {
-    if (!shouldUploadArtifacts(options.uploadArtifacts, input.state === 'failure')) {
-      log.debug(`artifact: not uploaded (upload-artifacts: ${options.uploadArtifacts}, ${input.state})`);
-      return;
-    }
-    const runAttempt = context?.runAttempt ?? input.env['GITHUB_RUN_ATTEMPT'];
-    const artifact = await uploadReportArtifacts({
-      name: artifactName(input.action, endpointName, runAttempt),
-      files: input.files,
-      secrets: input.secrets,
-      log,
-      env: input.env,
-      ...(input.upload ? { upload: input.upload } : {}),
-    });
-    if (artifact) result.artifact = artifact;
   });
 
   return result;
@@ -220,6 +243,13 @@ function redactingLog(log: Log, redact: (text: string) => string): Log {
     debug: (m) => log.debug(redact(m)),
     group: (title, fn) => log.group(redact(title), fn),
   };
+}
+
+/** The artifact's page (`…/actions/runs/<run>/artifacts/<id>`, as upload-artifact's artifact-url), else the run's list. */
+export function artifactUrl(context: GitHubContext | undefined, id: number | undefined): string | undefined {
+  if (!context?.runId) return undefined;
+  const run = `${context.serverUrl}/${context.repository}/actions/runs/${context.runId}`;
+  return id !== undefined ? `${run}/artifacts/${id}` : `${run}#artifacts`;
 }
 
 /** A scoring URI should carry no credentials, but a SAS-style query must never become a public link. */

@@ -36,8 +36,17 @@ export interface ReportSection {
   error?: { message: string; logTail?: string; logFile?: string };
 }
 
+/**
+ * Where the run's files (logs, plan, transcripts) went: set by publishReport once it knows, so "Full log"
+ * links the uploaded artifact or says it was not uploaded, instead of naming a path on the runner's disk.
+ */
+export type ReportArtifact =
+  | { uploaded: true; name: string; url?: string }
+  | { uploaded: false; reason: string };
+
 export class Report {
   readonly sections: ReportSection[] = [];
+  artifact?: ReportArtifact;
   private readonly now: () => number;
   constructor(now: () => number = Date.now) {
     this.now = now;

@@ -139,9 +139,10 @@ test('publishing never throws: GitHub errors and a broken upload become warnings
   assert.equal(result.artifact, undefined);
   const warnings = log.records.filter((r) => r.level === 'warn').map((r) => r.message);
   assert.equal(warnings.length, 3, warnings.join('\n'));
-  assert.match(warnings[0]!, /PR comment.*500/);
-  assert.match(warnings[1]!, /GitHub Deployment.*403/);
-  assert.match(warnings[2]!, /artifact service unavailable/);
+  // The artifact goes first, so the comment can link it.
+  assert.match(warnings[0]!, /artifact service unavailable/);
+  assert.match(warnings[1]!, /PR comment.*500/);
+  assert.match(warnings[2]!, /GitHub Deployment.*403/);
 });
 
 test('auto mode on a push and outside GitHub: no request, no warning; pr-comment true off a PR warns', async (t) => {

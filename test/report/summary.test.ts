@@ -20,6 +20,9 @@ test('a section renders status, facts, error with log tail, tables and timeline'
   const md = renderSummary(report);
   assert.match(md, /^### ❌ Deploy demo\/blue: failed/);
   assert.match(md, /\| Scoring URI \| `http:\/\/127.0.0.1:5001\/score` \|/);
+  // GitHub needs a header row to draw a table: a real one, not an empty grey bar.
+  assert.match(md, /\n\| Field \| Value \|\n\|---\|---\|\n\| Scoring URI \|/);
+  assert.doesNotMatch(md, /^\|\s*\|\s*\|$/m);
   assert.doesNotMatch(md, /Empty/);
   assert.match(md, /\*\*Error:\*\* init\(\) raised ValueError: &lt;bad&gt;/);
   assert.match(md, /````text\nTraceback\nValueError: bad ```x```\n````/);

@@ -2,7 +2,17 @@
 // bytes. The local and the Azure registry both use it, so "identical content" means the same everywhere.
 
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  readlink,
+  realpath,
+  rename,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { type IgnoreRule, isIgnored, parseIgnoreFile } from './ignore-rules.ts';
@@ -47,6 +57,11 @@ export interface ContentOptions {
    * re-hashing unchanged content, which costs seconds per GiB, is skipped.
    */
   cacheFile?: string;
+  /**
+   * Symlinks that resolve outside the folder are refused (naming the link and its target) unless this is true
+   * (the `follow-symlinks` input, default false); links inside it are followed either way.
+   */
+  followSymlinks?: boolean;
 }
 
 /** Lists the files a path contributes, honouring `.amlignore`, else `.gitignore`, at a folder's root. */
@@ -69,24 +84,70 @@ export async function listContent(
   }
   if (!info.isDirectory()) throw new ConfigError({ file: label, message: 'is neither a file nor a folder' });
   const rules = await readIgnoreRules(root);
+  const skip = (relPath: string, isDir: boolean) =>
+    isIgnored(rules, relPath, isDir) || (opts.exclude?.(relPath, isDir) ?? false);
+  const rootReal = await realpath(root);
+  const inside = (real: string) => real === rootReal || real.startsWith(rootReal + path.sep);
   const files: ContentFile[] = [];
-  const walk = async (dir: string, rel: string) => {
-    const entries = await readdir(dir, { withFileTypes: true });
+  // `ancestors`: the real paths of the folders on the way down, to tell a link back up (a loop).
+  const walk = async (dir: string, dirReal: string, rel: string, ancestors: readonly string[]) => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch((err: unknown) => {
+      throw new ConfigError({ file: path.join(label, rel), message: describeFsError(err, 'folder') });
+    });
     for (const entry of entries) {
       const relPath = rel ? `${rel}/${entry.name}` : entry.name;
       const abs = path.join(dir, entry.name);
-      // Symlinks are followed, as the Azure ML SDK does.
-      const s = entry.isSymbolicLink() ? await stat(abs) : undefined;
-      const isDir = s ? s.isDirectory() : entry.isDirectory();
-      if (isIgnored(rules, relPath, isDir) || opts.exclude?.(relPath, isDir)) continue;
-      if (isDir) await walk(abs, relPath);
-      else {
-        const fileStat = s ?? (await stat(abs));
-        files.push(fileEntry(relPath, abs, fileStat));
+      const where = path.join(label, relPath);
+      if (!entry.isSymbolicLink()) {
+        const isDir = entry.isDirectory();
+        if (skip(relPath, isDir)) continue;
+        if (isDir) await walk(abs, path.join(dirReal, entry.name), relPath, [...ancestors, dirReal]);
+        else files.push(fileEntry(relPath, abs, await stat(abs)));
+        continue;
+      }
+      // A symlink: resolved, then refused when it dangles, loops or (unless allowed) leaves the folder.
+      const target = await readlink(abs).catch(() => '?');
+      let real: string;
+      try {
+        real = await realpath(abs);
+      } catch (err) {
+        if (skip(relPath, false) || skip(relPath, true)) continue;
+        const code = (err as NodeJS.ErrnoException)?.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR')
+          throw new ConfigError({
+            file: where,
+            message: `is a dangling symlink: its target '${target}' does not exist`,
+          });
+        if (code === 'ELOOP')
+          throw new ConfigError({
+            file: where,
+            message: `is a symlink loop: '${target}' leads back to itself`,
+          });
+        throw new ConfigError({ file: where, message: describeFsError(err, `symlink to '${target}'`) });
+      }
+      const s = await stat(real);
+      const isDir = s.isDirectory();
+      if (skip(relPath, isDir)) continue;
+      if (!inside(real) && !opts.followSymlinks) {
+        throw new ConfigError({
+          file: where,
+          message: `is a symlink to '${real}' (link text '${target}'), outside the folder: refused, so that nothing beside the folder is uploaded (set follow-symlinks: true to include what it points at)`,
+        });
+      }
+      if (isDir) {
+        if (real === dirReal || dirReal.startsWith(real + path.sep) || ancestors.includes(real)) {
+          throw new ConfigError({
+            file: where,
+            message: `is a symlink loop: '${target}' leads back to a folder that contains it`,
+          });
+        }
+        await walk(abs, real, relPath, [...ancestors, dirReal]);
+      } else {
+        files.push(fileEntry(relPath, abs, s));
       }
     }
   };
-  await walk(root, '');
+  await walk(root, rootReal, '', []);
   files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0));
   if (files.length === 0)
     throw new ConfigError({ file: label, message: 'the model folder is empty (after ignore rules)' });
@@ -206,5 +267,27 @@ export function describeFsError(err: unknown, what: string): string {
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === 'ENOENT') return `${what} does not exist`;
   if (code === 'EACCES' || code === 'EPERM') return `${what} is not readable (permission denied)`;
+  if (code === 'ELOOP') return `${what} is a symlink loop`;
+  if (code === 'ENOTDIR') return `${what} does not exist (a part of the path is not a folder)`;
   return `${what} cannot be read: ${(err as Error)?.message ?? String(err)}`;
+}
+
+/** Above these a folder is suspicious (a virtualenv, data or build output inside `code:`): warn, do not refuse. */
+export const LARGE_CONTENT = {
+  code: { files: 10_000, bytes: 256 * 1024 * 1024 },
+  model: { files: 100_000, bytes: 50 * 1024 * 1024 * 1024 },
+} as const;
+
+/** A warning for a code or model folder with very many files or bytes, or undefined. */
+export function largeContentWarning(
+  what: 'code' | 'model',
+  label: string,
+  content: { files: readonly ContentFile[]; totalBytes?: number },
+): string | undefined {
+  const files = content.files.length;
+  const bytes = content.totalBytes ?? content.files.reduce((n, f) => n + f.size, 0);
+  const limit = LARGE_CONTENT[what];
+  if (files <= limit.files && bytes <= limit.bytes) return undefined;
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
+  return `${label}: the ${what} folder holds ${files} files, ${mib(bytes)} (more than ${limit.files} files or ${mib(limit.bytes)}): all of it is hashed and uploaded; leave out what the ${what === 'code' ? 'scoring code does not need (data, virtualenvs, build output)' : 'model does not need'} with .amlignore`;
 }

@@ -120,6 +120,7 @@ export class AzureModelRegistry implements ModelRegistry {
       const local = localPath(spec.path);
       content = await hashContent(local, local, {
         ...(this.#options.hashCacheFile ? { cacheFile: this.#options.hashCacheFile } : {}),
+        followSymlinks: opts.followSymlinks ?? false,
       });
     }
     const hashMs = this.#clock.now() - started;

@@ -47,6 +47,7 @@ export class LocalModelRegistry implements ModelRegistry {
     }
     const content = await hashContent(spec.path, spec.path, {
       cacheFile: path.join(this.root, '.hash-cache.json'),
+      followSymlinks: opts.followSymlinks ?? false,
     });
     const existing = await this.listMeta(spec.name);
 

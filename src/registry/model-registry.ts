@@ -19,6 +19,8 @@ export interface RegisteredModel {
 
 export interface RegisterOptions {
   dedupe: boolean;
+  /** Include what symlinks leaving the model folder point at (the `follow-symlinks` input); default false. */
+  followSymlinks?: boolean;
 }
 
 export interface ModelRegistry {

@@ -9,7 +9,7 @@
 
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { type ContentFile, hashContent } from '../../content/content-hash.ts';
+import { type ContentFile, hashContent, largeContentWarning } from '../../content/content-hash.ts';
 import { ConfigError } from '../../errors.ts';
 
 /**
@@ -40,6 +40,8 @@ export interface PlannedCodeAsset {
   localPath: string;
   files: ContentFile[];
   totalBytes: number;
+  /** Set when the folder holds very many files or bytes: the caller prints it before any write. */
+  warning?: string;
 }
 
 export interface CreatedCodeAsset {
@@ -53,18 +55,19 @@ export interface CreatedCodeAsset {
 export async function planCodeAsset(
   ws: AzureWorkspace,
   localPath: string,
-  opts: AssetCallOptions = {},
+  opts: AssetCallOptions & { followSymlinks?: boolean } = {},
 ): Promise<PlannedCodeAsset> {
-  const hashed = await hashContent(localPath, localPath, { exclude: isToolingFolder }).catch(
-    (error: unknown) => {
-      // hashContent words its errors for models.
-      if (!(error instanceof ConfigError)) throw error;
-      throw new ConfigError({
-        file: error.file,
-        message: error.reason.replace(/\bmodel (folder|path)\b/, 'code $1'),
-      });
-    },
-  );
+  const hashed = await hashContent(localPath, localPath, {
+    exclude: isToolingFolder,
+    followSymlinks: opts.followSymlinks ?? false,
+  }).catch((error: unknown) => {
+    // hashContent words its errors for models.
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError({
+      file: error.file,
+      message: error.reason.replace(/\bmodel (folder|path)\b/, 'code $1'),
+    });
+  });
   const hex = hashed.hash.replace(/^sha256:/, '');
   const name = codeAssetName(hashed.kind === 'folder' ? localPath : path.dirname(localPath));
   const version = hex.slice(0, 32);
@@ -79,7 +82,12 @@ export async function planCodeAsset(
     localPath,
     files: hashed.files,
     totalBytes: hashed.totalBytes,
+    ...warningField(largeContentWarning('code', localPath, hashed)),
   };
+}
+
+function warningField(warning: string | undefined): { warning?: string } {
+  return warning ? { warning } : {};
 }
 
 /** Uploads the files and PUTs the code version (nothing when it already exists). */

@@ -1,12 +1,17 @@
 // bench/cold-start: each committed bundle from spawn to exit, against `node -e 0` in the same run.
-// Goal: at most 120 ms above the bare node start. Usage: node bench/cold-start.mjs [runs] (Node 24 via npm run bench).
+// Goal: at most 120 ms above the bare node start. Usage: node bench/cold-start.mjs [runs] [--against DIR]
+// (Node 24 via npm run bench). --against DIR also times the bundles of another checkout's dist/ (say, the
+// previous commit: `git worktree add /tmp/before HEAD~1`), interleaved in the same run, and prints the ratio.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const runs = Number(process.argv[2] ?? 15);
+const args = process.argv.slice(2);
+const againstAt = args.indexOf('--against');
+const against = againstAt >= 0 ? path.resolve(args.splice(againstAt, 2)[1] ?? '') : undefined;
+const runs = Number(args[0] ?? 15);
 const root = path.resolve(import.meta.dirname, '..');
 const cwd = mkdtempSync(path.join(os.tmpdir(), 'amld-cold-'));
 // An action with no inputs parses them, fails validation and exits: the whole load path, no work.
@@ -19,6 +24,12 @@ const subjects = {
   'delete-service': [path.join(root, 'dist/delete-service/index.js')],
   pipeline: [path.join(root, 'dist/pipeline/index.js')],
 };
+const actions = Object.keys(subjects).filter((name) => !name.includes('baseline'));
+if (against) {
+  for (const name of actions) {
+    subjects[`${name} (against)`] = subjects[name].map((a) => a.replace(root, against));
+  }
+}
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -43,6 +54,14 @@ for (const [name, xs] of Object.entries(results)) {
   const m = median(xs);
   const over = m - base;
   console.log(
-    `${name.padEnd(22)} ${m.toFixed(1).padStart(7)} ms  ${(m / base).toFixed(2)}x baseline  +${over.toFixed(1)} ms${name.includes('baseline') ? '' : over <= 120 ? '  (goal <= +120 ms: met)' : '  (goal <= +120 ms: MISSED)'}`,
+    `${name.padEnd(32)} ${m.toFixed(1).padStart(7)} ms  ${(m / base).toFixed(2)}x baseline  +${over.toFixed(1)} ms${name.includes('baseline') ? '' : over <= 120 ? '  (goal <= +120 ms: met)' : '  (goal <= +120 ms: MISSED)'}`,
   );
+}
+if (against) {
+  console.log(`\nthis checkout against ${against} (time above bare node, ratio):`);
+  for (const name of actions) {
+    const now = median(results[name]) - base;
+    const then = median(results[`${name} (against)`]) - base;
+    console.log(`${name.padEnd(22)} +${now.toFixed(1)} ms vs +${then.toFixed(1)} ms  (${(now / then).toFixed(2)}x)`);
+  }
 }

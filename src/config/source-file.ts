@@ -2,7 +2,7 @@
 // every later message can say `file:line: field: reason`. One parser serves both formats (JSON is YAML);
 // scalars follow PyYAML (YAML 1.1), which is what `az ml` and the v1 CLI used.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   isAlias,
@@ -17,7 +17,8 @@ import {
   visit,
 } from 'yaml';
 import { ConfigError } from '../errors.ts';
-import { pythonStr, pyyamlTags } from './pyyaml-scalars.ts';
+import { clip } from '../io/clip.ts';
+import { pythonStr, pyyamlTags } from '../pyyaml/scalars.ts';
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -54,7 +55,8 @@ export function formatFieldPath(fieldPath: FieldPath): string {
   let out = '';
   for (const segment of fieldPath) {
     if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out ? `.${segment}` : segment;
+    // A key is echoed in messages: a 100k-character one is cut.
+    else out += out ? `.${clip(segment)}` : clip(segment);
   }
   return out;
 }
@@ -71,11 +73,39 @@ function readErrorReason(err: unknown): string {
 export function readSourceFile(file: string): SourceFile {
   let text: string;
   try {
-    text = readFileSync(path.resolve(file), 'utf8');
+    const resolved = path.resolve(file);
+    // stat before open: opening a FIFO would block, and /dev/zero never ends.
+    checkConfigFileStat(file, statSync(resolved));
+    const fd = openSync(resolved, 'r');
+    try {
+      // Again on what was opened: the path may have changed in between.
+      checkConfigFileStat(file, fstatSync(fd));
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError({ file, message: readErrorReason(err) });
   }
   return parseSourceText(text, file);
+}
+
+/** Config files are small text files; anything larger is not one (a model, a log, a device). */
+export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
+
+function checkConfigFileStat(file: string, s: import('node:fs').Stats): void {
+  if (s.isDirectory()) throw new ConfigError({ file, message: 'is a folder, not a file' });
+  if (!s.isFile()) {
+    const kind = s.isCharacterDevice() || s.isBlockDevice() ? 'a device' : s.isFIFO() ? 'a pipe' : 'a socket';
+    throw new ConfigError({ file, message: `is ${kind}, not a regular file` });
+  }
+  if (s.size > MAX_CONFIG_FILE_BYTES) {
+    throw new ConfigError({
+      file,
+      message: `is ${s.size} bytes; a config file may be at most ${MAX_CONFIG_FILE_BYTES} bytes (1 MiB)`,
+    });
+  }
 }
 
 function firstLineOf(message: string): string {

@@ -1,6 +1,11 @@
 // Inputs shared by every action (ACTIONS.md "Shared inputs"), defined once.
 
-import { DEFAULT_ARM_ENDPOINT, DEFAULT_AUTHORITY_HOST } from '../../config/azure-cloud.ts';
+import {
+  DEFAULT_API_VERSION,
+  DEFAULT_ARM_ENDPOINT,
+  DEFAULT_AUTHORITY_HOST,
+  FALLBACK_API_VERSIONS,
+} from '../../config/azure-cloud.ts';
 import { input } from './define-inputs.ts';
 import { bool, oneOf, optionalString } from './input-types.ts';
 
@@ -70,7 +75,6 @@ export const azureInputs = {
     default: DEFAULT_AUTHORITY_HOST,
   }),
   'api-version': input(optionalString(), {
-    description: 'ARM api-version for Microsoft.MachineLearningServices.',
-    default: '2026-07-01',
+    description: `ARM api-version for Microsoft.MachineLearningServices. Default: \`${DEFAULT_API_VERSION}\`, and when ARM rejects it (a region or cloud without it yet) the previous stable versions in turn (${FALLBACK_API_VERSIONS.map((v) => `\`${v}\``).join(', ')}), with a warning. A version given here is always used as is.`,
   }),
 };

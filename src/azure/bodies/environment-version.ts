@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import type { InlineEnvironment } from '../../config/spec.ts';
-import { pyyamlDump } from './pyyaml-dump.ts';
+import { pyyamlDump } from '../../pyyaml/dump.ts';
 import type { EnvironmentVersionBody } from './types.ts';
 
 export const ANONYMOUS_ENVIRONMENT_NAME = 'CliV2AnonymousEnvironment';

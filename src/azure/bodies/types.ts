@@ -1,5 +1,5 @@
 // The REST bodies this toolkit sends (api-version 2026-07-01 names and casing, as in the official examples
-// in /work/shared/reference/azureml-rest/examples). Only the fields we write are typed.
+// in ../shared/reference/azureml-rest/examples). Only the fields we write are typed.
 
 export type TrafficMap = Record<string, number>;
 

@@ -54,7 +54,8 @@ export async function connectWorkspace(
     baseUrl: armEndpoint,
     credential,
     dispatcher,
-    ...(inputs['api-version'] ? { apiVersion: inputs['api-version'] } : {}),
+    // A version the user gave is never replaced; the default falls back when a region lacks it.
+    ...(inputs['api-version'] ? { apiVersion: inputs['api-version'], apiVersionExplicit: true } : {}),
     clock: deps.clock,
     log: io,
     deadline,

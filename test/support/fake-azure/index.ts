@@ -1,6 +1,6 @@
 // A contract-true fake of Azure (ARM for one Azure ML workspace, plus Entra's token endpoint) on a real
 // node:http server at 127.0.0.1. URL and JSON shapes follow the official examples in
-// /work/shared/reference/azureml-rest/examples; request bodies with unknown or wrongly cased field names are
+// ../shared/reference/azureml-rest/examples; request bodies with unknown or wrongly cased field names are
 // rejected. Every request is recorded; faults are scriptable per test. Pass its `url` as arm-endpoint and
 // authority-host and the code under test talks to it exactly as to Azure.
 //

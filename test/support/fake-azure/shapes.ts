@@ -1,5 +1,5 @@
 // Allow-lists of request body field names, derived from the official example payloads
-// (/work/shared/reference/azureml-rest/examples) and the field tables of the YAML reference §2 (2026-07-01
+// (../shared/reference/azureml-rest/examples) and the field tables of the YAML reference §2 (2026-07-01
 // names). The fake rejects unknown names and wrong key casing (`authmode`, `instance_type`), as a strict
 // deserializer would; enum values compare case-insensitively, as ARM does. Read-only fields (id, name,
 // systemData, provisioningState, scoringUri, ...) are accepted because clients PUT back what they GET.

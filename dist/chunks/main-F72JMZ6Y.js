@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{smokeTestAction}from"./chunk-6TUI35AP.js";import"./chunk-FPN6F7VX.js";import"./chunk-H556IFQ2.js";import"./chunk-D57SOJCT.js";import"./chunk-KGMRVNNE.js";import"./chunk-ZFZPVNHN.js";import"./chunk-3D34WHMD.js";import"./chunk-DZLJTDO3.js";import"./chunk-OTSBUZ5R.js";import"./chunk-KBULROPY.js";import"./chunk-DBUAQ257.js";import"./chunk-EASL2KXU.js";import"./chunk-6YRY3X7H.js";export{smokeTestAction};

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{deployModelAction}from"./chunk-Z4LHNTIB.js";import"./chunk-IXY6VYMY.js";import"./chunk-R7CD2ABE.js";import"./chunk-7N4ZDPHR.js";import"./chunk-KGMRVNNE.js";import"./chunk-ZFZPVNHN.js";import"./chunk-3D34WHMD.js";import"./chunk-DZLJTDO3.js";import"./chunk-OTSBUZ5R.js";import"./chunk-KBULROPY.js";import"./chunk-DBUAQ257.js";import"./chunk-6YRY3X7H.js";export{deployModelAction};

@@ -12,7 +12,7 @@ import { runAction } from '../actions/shared/run-action.ts';
 import { systemClock } from '../clock.ts';
 import type { SectionStatus } from '../report/report.ts';
 import { createCliIO } from './cli-io.ts';
-import type { CliDeps } from './main.ts';
+import type { CliDeps } from './deps.ts';
 
 /** The example ships beside dist/ and src/ alike: both are two levels below the repository root. */
 export function demoExampleDir(): string {

@@ -2,22 +2,15 @@
 
 import { spawn } from 'node:child_process';
 import { ACTION_LOADERS, ACTION_NAMES } from '../actions/registry.ts';
-import type { SpawnFn } from '../actions/shared/action-definition.ts';
 import { runAction } from '../actions/shared/run-action.ts';
-import { type Clock, systemClock } from '../clock.ts';
+import { systemClock } from '../clock.ts';
 import { errorMessage, UsageError } from '../errors.ts';
-import { type CliStreams, createCliIO } from './cli-io.ts';
+import { createCliIO } from './cli-io.ts';
+import type { CliDeps } from './deps.ts';
 import { actionHelp, DEMO_HELP, usage, wantsHelp } from './help.ts';
 import { inputFromEnv, parseArgs } from './parse-args.ts';
 
-export interface CliDeps {
-  streams: CliStreams;
-  env: NodeJS.ProcessEnv;
-  cwd: string;
-  clock?: Clock;
-  spawn?: SpawnFn;
-  signal?: AbortSignal;
-}
+export type { CliDeps } from './deps.ts';
 
 const USAGE = usage(ACTION_NAMES);
 

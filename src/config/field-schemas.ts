@@ -3,6 +3,7 @@
 // string maps whose values go through Python's str().
 
 import { z } from 'zod';
+import { envVarProblem } from './env-vars.ts';
 import type { FieldPath, SourceFile } from './source-file.ts';
 import { formatFieldPath } from './source-file.ts';
 import type { ConfigNote } from './spec.ts';
@@ -63,6 +64,39 @@ function toPythonBool(v: unknown): unknown {
 }
 
 export const nonNegativeInt = z.preprocess(toPythonInt, z.number().int().min(0));
+
+/**
+ * A number of instances: a whole number of at least 1. Stricter than marshmallow on purpose: `1.5` is not
+ * truncated to 1 and `0` is not sent (a deployment with no instance serves nothing).
+ */
+export const instanceCount = z.unknown().transform((v, zctx): number => {
+  const n =
+    typeof v === 'string' && /^\s*[-+]?[0-9](?:_?[0-9])*\s*$/.test(v) ? Number(v.replaceAll('_', '')) : v;
+  if (typeof n !== 'number' || typeof v === 'boolean') {
+    zctx.addIssue({ code: 'custom', message: 'expected a number', input: v });
+    return z.NEVER;
+  }
+  if (!Number.isInteger(n)) {
+    zctx.addIssue({ code: 'custom', message: `must be a whole number (got ${n})`, input: v });
+    return z.NEVER;
+  }
+  if (n < 1) {
+    zctx.addIssue({ code: 'custom', message: `must be at least 1 (got ${n})`, input: v });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/** environment_variables: a string map whose names and values are checked (envVarProblem). */
+export function envVarMap(ctx: LoadContext, nulls: 'error' | 'empty' = 'error') {
+  return stringMap(ctx, nulls).transform((vars, zctx): Record<string, string> => {
+    for (const [name, value] of Object.entries(vars)) {
+      const problem = envVarProblem(name, value);
+      if (problem) zctx.addIssue({ code: 'custom', path: [name], message: problem, input: value });
+    }
+    return vars;
+  });
+}
 
 /** marshmallow Integer in a range, e.g. a percentage. */
 export function intInRange(min: number, max?: number) {

@@ -6,10 +6,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import {
   addNote,
+  envVarMap,
   isPlainObject,
   type LoadContext,
   mapping,
-  stringMap,
   truthy,
   withPythonStrings,
 } from './field-schemas.ts';
@@ -73,7 +73,7 @@ export function v1EnvironmentSchema(ctx: LoadContext) {
     z.object({
       name: z.string().nullish(),
       version: z.string().nullish(),
-      environmentVariables: stringMap(ctx).nullish(),
+      environmentVariables: envVarMap(ctx, 'empty').nullish(),
       python: z
         .object({
           userManagedDependencies: z.boolean().nullish(),

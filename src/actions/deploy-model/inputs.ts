@@ -1,6 +1,6 @@
 import { azureInputs, targetInputs } from '../shared/common-inputs.ts';
 import { input } from '../shared/define-inputs.ts';
-import { bool, duration, integer, keyValueMap, oneOf, optionalString } from '../shared/input-types.ts';
+import { bool, duration, envVarMap, integer, oneOf, optionalString } from '../shared/input-types.ts';
 
 export const deployInputs = {
   'endpoint-file': input(optionalString(), {
@@ -37,13 +37,13 @@ export const deployInputs = {
     description: 'Environment: `azureml:NAME:VERSION`, `azureml:NAME@latest`, or a container image.',
   }),
   'conda-file': input(optionalString(), { description: 'Conda file for an image environment.' }),
-  'environment-variables': input(keyValueMap(), {
+  'environment-variables': input(envVarMap(), {
     description: 'Environment variables for the scoring container: multiline `KEY=value` or a JSON object.',
   }),
   'instance-type': input(optionalString(), {
     description: 'VM size of a managed deployment (e.g. `Standard_DS3_v2`) or a Kubernetes instance type.',
   }),
-  'instance-count': input(integer({ min: 0, max: 1000 }), { description: 'Number of instances.' }),
+  'instance-count': input(integer({ min: 1, max: 1000 }), { description: 'Number of instances.' }),
   'compute-name': input(optionalString(), {
     description:
       'Kubernetes: the attached Kubernetes compute (makes the endpoint a Kubernetes online endpoint).',

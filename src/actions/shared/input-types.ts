@@ -2,6 +2,8 @@
 // enums. Each takes the raw string (undefined when unset) and says what it expected in its message.
 
 import * as z from 'zod/mini';
+import { envVarProblem } from '../../config/env-vars.ts';
+import { clip } from '../../io/clip.ts';
 
 type Raw = string | undefined;
 
@@ -22,7 +24,11 @@ export function bool() {
       const t = v?.trim().toLowerCase();
       if (t === 'true') return true;
       if (t === 'false' || t === undefined) return false;
-      ctx.issues.push({ code: 'custom', message: `must be true or false (got '${v}')`, input: v });
+      ctx.issues.push({
+        code: 'custom',
+        message: `must be true or false (got '${clip(String(v))}')`,
+        input: v,
+      });
       return z.NEVER;
     }),
   );
@@ -58,7 +64,11 @@ export function integer(opts: { min?: number; max?: number } = {}) {
       if (v === undefined || v.trim() === '') return undefined;
       const t = v.trim();
       if (!/^-?\d+$/.test(t)) {
-        ctx.issues.push({ code: 'custom', message: `must be a whole number (got '${v}')`, input: v });
+        ctx.issues.push({
+          code: 'custom',
+          message: `must be a whole number (got '${clip(String(v))}')`,
+          input: v,
+        });
         return z.NEVER;
       }
       const n = Number(t);
@@ -86,7 +96,11 @@ export function duration(
       if (v === undefined || v.trim() === '') return undefined;
       const t = v.trim();
       if (!/^\d+(\.\d+)?$/.test(t)) {
-        ctx.issues.push({ code: 'custom', message: `must be a number of ${unit} (got '${v}')`, input: v });
+        ctx.issues.push({
+          code: 'custom',
+          message: `must be a number of ${unit} (got '${clip(String(v))}')`,
+          input: v,
+        });
         return z.NEVER;
       }
       const n = Number(t);
@@ -113,7 +127,7 @@ export function oneOf<const T extends readonly string[]>(values: T) {
       if (found === undefined) {
         ctx.issues.push({
           code: 'custom',
-          message: `must be one of ${values.join(', ')} (got '${v}')`,
+          message: `must be one of ${values.join(', ')} (got '${clip(String(v))}')`,
           input: v,
         });
         return z.NEVER;
@@ -164,10 +178,32 @@ export function parseKeyValues(v: Raw): Record<string, string> | string {
     const s = line.trim();
     if (s === '' || s.startsWith('#')) continue;
     const eq = s.indexOf('=');
-    if (eq <= 0) return `line ${i + 1} must be key=value (got '${s}')`;
+    if (eq <= 0) return `line ${i + 1} must be key=value (got '${clip(s)}')`;
     out[s.slice(0, eq).trim()] = s.slice(eq + 1).trim();
   }
   return out;
+}
+
+/** keyValueMap for environment variables: names and value sizes checked as for environment_variables. */
+export function envVarMap() {
+  return z.pipe(
+    raw(),
+    z.transform((v, ctx) => {
+      const result = parseKeyValues(v);
+      const problem =
+        typeof result === 'string'
+          ? result
+          : Object.entries(result)
+              .map(([name, value]) => envVarProblem(name, value))
+              .find((p) => p !== undefined);
+      if (problem !== undefined) {
+        const message = typeof result === 'string' ? problem : `holds a bad entry: ${problem}`;
+        ctx.issues.push({ code: 'custom', message, input: v });
+        return z.NEVER;
+      }
+      return result as Record<string, string>;
+    }),
+  );
 }
 
 /** Any JSON value, or a path to a JSON file resolved later by the caller (kept as text here). */

@@ -4,6 +4,7 @@
 
 import path from 'node:path';
 import { ConfigError, UsageError } from '../errors.ts';
+import { clip } from '../io/clip.ts';
 import { isUri, pathKind } from './local-paths.ts';
 import type { CodeRef, EnvironmentRef, ModelRef } from './spec.ts';
 
@@ -190,7 +191,7 @@ const RESOURCE_NAME = /^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$/;
 
 /** Endpoint and deployment names: 3-32 characters, a letter first, letters/digits/'-', no '--'. */
 export function validateResourceName(kind: 'endpoint' | 'deployment', name: string): string | undefined {
-  const what = `'${name}' is not a valid ${kind} name`;
+  const what = `'${clip(name)}' is not a valid ${kind} name`;
   if (name.length < 3 || name.length > 32) return `${what}: it must be 3-32 characters long`;
   if (!RESOURCE_NAME.test(name)) {
     return `${what}: it must start with a letter, contain only letters, digits and '-', and end with a letter or digit`;

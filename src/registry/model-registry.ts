@@ -1,6 +1,7 @@
 // The registry seam: the local folder registry now, Azure ML's model versions behind the same interface.
 
 import type { ModelSpec } from '../config/spec.ts';
+import { clip } from '../io/clip.ts';
 
 export interface RegisteredModel {
   name: string;
@@ -37,14 +38,14 @@ export const ASSET_VERSION = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}$/;
 
 export function assetNameProblem(kind: string, name: string): string | undefined {
   if (!ASSET_NAME.test(name)) {
-    return `${kind} name '${name}' is not valid: use letters, digits, '-', '_' and '.', starting with a letter or digit (at most 255 characters)`;
+    return `${kind} name '${clip(name)}' is not valid: use letters, digits, '-', '_' and '.', starting with a letter or digit (at most 255 characters)`;
   }
   return undefined;
 }
 
 export function versionProblem(version: string): string | undefined {
   if (!ASSET_VERSION.test(version)) {
-    return `version '${version}' is not valid: use letters, digits, '-', '_' and '.', starting with a letter or digit`;
+    return `version '${clip(version)}' is not valid: use letters, digits, '-', '_' and '.', starting with a letter or digit`;
   }
   return undefined;
 }

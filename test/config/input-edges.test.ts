@@ -166,3 +166,17 @@ test('v1 inference config: environmentVariables names are checked with file:line
   const err = configErrorOf(() => loadV1InferenceConfig(path.join(dir, 'inferenceconfig.json')));
   assert.match(err.message, /inferenceconfig\.json:\d+: .*'A B' is not a valid environment variable name/);
 });
+
+test('a 100k-character endpoint, deployment or model name is not echoed whole', async () => {
+  const { validateResourceName } = await import('../../src/config/references.ts');
+  const { assetNameProblem } = await import('../../src/registry/model-registry.ts');
+  const long = `a${'b'.repeat(100_000)}`;
+  for (const message of [
+    validateResourceName('endpoint', long),
+    validateResourceName('deployment', long),
+    assetNameProblem('model', `-${long}`),
+  ]) {
+    assert.ok(message && message.length < 400, `${message?.length}`);
+    assert.match(message, /… \(10000\d characters\)/);
+  }
+});

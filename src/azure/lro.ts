@@ -3,6 +3,7 @@
 // fallback Azure ML writes into endpoints and deployments. Bounded by a deadline; the poll interval comes from
 // Retry-After or an adaptive schedule (fast first, then about every 5 s).
 
+import { formatDuration } from '../format-duration.ts';
 import type { ArmClient, ArmResponse } from './arm-client.ts';
 import { type ArmErrorDetail, AzureError, OperationTimeoutError, readEnvelope } from './errors.ts';
 import { describeArmResource } from './resource-path.ts';
@@ -211,7 +212,8 @@ export function asyncOperationUriOf(body: unknown): string | undefined {
   return typeof uri === 'string' && uri !== '' ? uri : undefined;
 }
 
-function terminalOf(state: string | undefined): TerminalStatus | undefined {
+/** Azure's terminal provisioning or operation states (any casing, both spellings of Canceled), else undefined. */
+export function terminalOf(state: string | undefined): TerminalStatus | undefined {
   switch (state?.toLowerCase()) {
     case 'succeeded':
       return 'Succeeded';
@@ -251,12 +253,6 @@ function timeoutError(
     `Timed out after ${formatDuration(elapsedMs)} waiting for ${method} of ${describe(options)}: the ${where} was still ${state ?? 'unknown'} at the deadline.`,
     state,
   );
-}
-
-function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 120) return `${seconds} s`;
-  return seconds % 60 === 0 ? `${seconds / 60} min` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {

@@ -13,6 +13,7 @@ import { type ArmErrorDetail, AzureError, OperationTimeoutError } from '../../az
 import type { OperationProgress, OperationResult } from '../../azure/lro.ts';
 import type { AzureWorkspace } from '../../azure/workspace.ts';
 import { errorMessage } from '../../errors.ts';
+import { formatDuration } from '../../format-duration.ts';
 import { type DeploymentLogs, fetchDeploymentLogs } from './deployment-logs.ts';
 import { summarizeArmError, summarizeThrown } from './error-summary.ts';
 import {
@@ -120,151 +121,196 @@ export async function applyPlan(
   plan: DeploymentPlan,
   opts: ApplyOptions,
 ): Promise<ApplyResult> {
-  const clock = ws.client.clock;
-  const started = clock.now();
-  const steps: string[] = [];
-  const scope = { deadline: opts.deadline, ...(opts.signal ? { signal: opts.signal } : {}) };
-  const epPath = endpointPath(ws, plan.endpointName);
-  const dPath = deploymentPath(ws, plan.endpointName, plan.deploymentName);
-  const progress = (step: DeployStep, message: string, state?: string) =>
-    opts.onProgress?.({ step, message, ...(state ? { state } : {}), elapsedMs: clock.now() - started });
-  const onState = (step: DeployStep, what: string) => (p: OperationProgress) =>
-    progress(step, `${what}: ${p.state} (${formatElapsed(p.elapsedMs)})`, p.state);
-
-  let step: DeployStep = 'assets';
-  let wrote = false;
-  let deploymentPut = false;
-  let lastDeploymentState = plan.deployment.state;
-
+  const rollout = new Rollout(ws, plan, opts);
   try {
-    const toCreate = assetPlanLines(plan.assets).filter((line) => line.action === 'create');
-    if (toCreate.length) {
-      progress('assets', `creating ${toCreate.map((l) => `${l.asset} ${l.label}`).join(', ')}`);
-      wrote = true;
-      const made = await createMissingAssets(ws, plan.assets, scope);
-      steps.push(...made.created.map((c) => `created ${c}`));
+    await rollout.createAssets();
+    await rollout.applyEndpoint();
+    await rollout.applyDeployment();
+    if (plan.traffic.gated) await rollout.smokeGate();
+    if (plan.traffic.changes) await rollout.shiftTraffic();
+    return await rollout.verifyLive();
+  } catch (error) {
+    if (opts.signal?.aborted) {
+      if (opts.restoreOnCancel) await restoreAfterAbort(ws, plan, rollout.progress);
+      throw error;
     }
+    return handleFailure(ws, plan, opts, {
+      failure: asStepFailure(error, rollout.step),
+      steps: rollout.steps,
+      wrote: rollout.wrote,
+      deploymentPut: rollout.deploymentPut,
+      lastDeploymentState: rollout.lastDeploymentState,
+      progress: rollout.progress,
+    });
+  }
+}
 
-    step = 'endpoint';
-    const endpointWhat = `endpoint ${plan.endpointName}`;
+/** One run of a plan, step by step: what it wrote and did so far, for the result and for a rollback. */
+class Rollout {
+  step: DeployStep = 'assets';
+  wrote = false;
+  deploymentPut = false;
+  lastDeploymentState: string | undefined;
+  readonly steps: string[] = [];
+  readonly progress: (step: DeployStep, message: string, state?: string) => void;
+  readonly #ws: AzureWorkspace;
+  readonly #plan: DeploymentPlan;
+  readonly #opts: ApplyOptions;
+  readonly #scope: { deadline: number; signal?: AbortSignal };
+  readonly #endpointPath: string;
+
+  constructor(ws: AzureWorkspace, plan: DeploymentPlan, opts: ApplyOptions) {
+    this.#ws = ws;
+    this.#plan = plan;
+    this.#opts = opts;
+    this.#scope = { deadline: opts.deadline, ...(opts.signal ? { signal: opts.signal } : {}) };
+    this.#endpointPath = endpointPath(ws, plan.endpointName);
+    this.lastDeploymentState = plan.deployment.state;
+    const clock = ws.client.clock;
+    const started = clock.now();
+    this.progress = (step, message, state) =>
+      opts.onProgress?.({ step, message, ...(state ? { state } : {}), elapsedMs: clock.now() - started });
+  }
+
+  async createAssets(): Promise<void> {
+    const toCreate = assetPlanLines(this.#plan.assets).filter((line) => line.action === 'create');
+    if (!toCreate.length) return;
+    this.progress('assets', `creating ${toCreate.map((l) => `${l.asset} ${l.label}`).join(', ')}`);
+    this.wrote = true;
+    const made = await createMissingAssets(this.#ws, this.#plan.assets, this.#scope);
+    this.steps.push(...made.created.map((c) => `created ${c}`));
+  }
+
+  /** Creates or updates the endpoint (carrying its current maps); never touches it while another operation runs. */
+  async applyEndpoint(): Promise<void> {
+    this.step = 'endpoint';
+    const plan = this.#plan;
+    const onState = this.#onState('endpoint', `endpoint ${plan.endpointName}`);
     if (plan.endpoint.action === 'create') {
-      progress('endpoint', `creating ${plan.computeKind} endpoint ${plan.endpointName}`);
-      wrote = true;
-      const body = endpointPutBody(ws, plan, undefined, { traffic: {}, mirrorTraffic: {} });
+      this.progress('endpoint', `creating ${plan.computeKind} endpoint ${plan.endpointName}`);
+      this.wrote = true;
+      const body = endpointPutBody(this.#ws, plan, undefined, { traffic: {}, mirrorTraffic: {} });
       expectSucceeded(
         'endpoint',
-        await putAndWait(ws, epPath, body, { ...scope, onState: onState('endpoint', endpointWhat) }),
+        await putAndWait(this.#ws, this.#endpointPath, body, { ...this.#scope, onState }),
       );
-      steps.push(`created endpoint ${plan.endpointName}`);
-    } else {
-      // Never touch an endpoint (or its deployments) while another operation runs on it.
-      const settled = await waitUntilSettled(ws, epPath, {
-        ...scope,
-        onState: onState('endpoint', endpointWhat),
-      });
-      if (plan.endpoint.action === 'update') {
-        progress('endpoint', `updating endpoint ${plan.endpointName} (${plan.endpoint.changes.join(', ')})`);
-        wrote = true;
-        const current = settled?.resource ?? (await getEndpoint(ws, plan.endpointName, scope));
-        // Carries the maps the endpoint has now: an update never changes (or zeroes) live traffic.
-        const body = endpointPutBody(ws, plan, current, trafficOf(current));
-        expectSucceeded(
-          'endpoint',
-          await putAndWait(ws, epPath, body, { ...scope, onState: onState('endpoint', endpointWhat) }),
-        );
-        steps.push(`updated endpoint ${plan.endpointName} (${plan.endpoint.changes.join(', ')})`);
-      }
+      this.steps.push(`created endpoint ${plan.endpointName}`);
+      return;
     }
+    const settled = await waitUntilSettled(this.#ws, this.#endpointPath, { ...this.#scope, onState });
+    if (plan.endpoint.action !== 'update') return;
+    this.progress('endpoint', `updating endpoint ${plan.endpointName} (${plan.endpoint.changes.join(', ')})`);
+    this.wrote = true;
+    const current = settled?.resource ?? (await getEndpoint(this.#ws, plan.endpointName, this.#scope));
+    // Carries the maps the endpoint has now: an update never changes (or zeroes) live traffic.
+    const body = endpointPutBody(this.#ws, plan, current, trafficOf(current));
+    expectSucceeded(
+      'endpoint',
+      await putAndWait(this.#ws, this.#endpointPath, body, { ...this.#scope, onState }),
+    );
+    this.steps.push(`updated endpoint ${plan.endpointName} (${plan.endpoint.changes.join(', ')})`);
+  }
 
-    step = 'deployment';
-    const deploymentWhat = `deployment ${plan.deploymentName}`;
-    const trackDeployment = (p: OperationProgress) => {
-      lastDeploymentState = p.state;
-      onState('deployment', deploymentWhat)(p);
+  /** PUTs the deployment when it changed and waits; else waits out an operation still running on it. */
+  async applyDeployment(): Promise<void> {
+    this.step = 'deployment';
+    const plan = this.#plan;
+    const path = deploymentPath(this.#ws, plan.endpointName, plan.deploymentName);
+    const report = this.#onState('deployment', `deployment ${plan.deploymentName}`);
+    const onState = (p: OperationProgress) => {
+      this.lastDeploymentState = p.state;
+      report(p);
     };
     if (plan.deployment.action !== 'none') {
       const verb = plan.deployment.action === 'create' ? 'creating' : 'updating';
-      progress(
+      this.progress(
         'deployment',
         `${verb} deployment ${plan.deploymentName}` +
           (plan.deployment.action === 'update' ? ` (${plan.deployment.changes.join(', ')})` : ''),
       );
-      wrote = true;
-      deploymentPut = true;
-      const result = await putAndWait(ws, dPath, plan.deployment.body, {
-        ...scope,
-        onState: trackDeployment,
-      });
-      lastDeploymentState = provisioningStateOf(result.resource) ?? result.status;
+      this.wrote = true;
+      this.deploymentPut = true;
+      const result = await putAndWait(this.#ws, path, plan.deployment.body, { ...this.#scope, onState });
+      this.lastDeploymentState = provisioningStateOf(result.resource) ?? result.status;
       expectSucceeded('deployment', result);
-      steps.push(
-        `${plan.deployment.action === 'create' ? 'created' : 'updated'} deployment ${plan.deploymentName} in ${formatElapsed(result.elapsedMs)}`,
+      this.steps.push(
+        `${plan.deployment.action === 'create' ? 'created' : 'updated'} deployment ${plan.deploymentName} in ${formatDuration(result.elapsedMs)}`,
       );
     } else if (!isTerminal(plan.deployment.state)) {
-      const result = await waitUntilSettled(ws, dPath, { ...scope, onState: trackDeployment });
+      const result = await waitUntilSettled(this.#ws, path, { ...this.#scope, onState });
       if (result) {
-        lastDeploymentState = provisioningStateOf(result.resource) ?? result.status;
+        this.lastDeploymentState = provisioningStateOf(result.resource) ?? result.status;
         expectSucceeded('deployment', result);
       }
     }
+  }
 
-    if (plan.traffic.gated) {
-      step = 'smoke';
-      if (opts.smokeGate) {
-        const endpoint = await getEndpoint(ws, plan.endpointName, scope);
-        const scoringUri = stringProp(endpoint, 'scoringUri');
-        progress(
-          'smoke',
-          `smoke testing deployment ${plan.deploymentName} through the azureml-model-deployment header`,
-        );
-        let passed: boolean;
-        try {
-          passed = await opts.smokeGate({
-            endpointName: plan.endpointName,
-            deploymentName: plan.deploymentName,
-            scoringUri,
-          });
-        } catch (error) {
-          if (opts.signal?.aborted) throw error;
-          throw new StepFailure(
-            'smoke',
-            `The smoke test of deployment ${plan.deploymentName} failed: ${summarizeThrown(error)} Traffic was not moved.`,
-            'Unhealthy',
-          );
-        }
-        if (!passed) {
-          throw new StepFailure(
-            'smoke',
-            `The smoke test of deployment ${plan.deploymentName} failed, so traffic was not moved.`,
-            'Unhealthy',
-          );
-        }
-        steps.push(`smoke test of ${plan.deploymentName} passed`);
-      } else {
-        progress('smoke', 'no smoke request given: traffic moves without a smoke test');
-      }
+  /** blue-green / canary: the new deployment must answer before any traffic moves. */
+  async smokeGate(): Promise<void> {
+    this.step = 'smoke';
+    const plan = this.#plan;
+    if (!this.#opts.smokeGate) {
+      this.progress('smoke', 'no smoke request given: traffic moves without a smoke test');
+      return;
     }
-
-    if (plan.traffic.changes) {
-      step = 'traffic';
-      const { before, after } = plan.traffic;
-      progress('traffic', `shifting traffic ${formatMap(before.traffic)} -> ${formatMap(after.traffic)}`);
-      wrote = true;
-      const current = await getEndpoint(ws, plan.endpointName, scope);
-      const body = endpointPutBody(ws, plan, current, after);
-      expectSucceeded(
-        'traffic',
-        await putAndWait(ws, epPath, body, { ...scope, onState: onState('traffic', endpointWhat) }),
+    const endpoint = await getEndpoint(this.#ws, plan.endpointName, this.#scope);
+    this.progress(
+      'smoke',
+      `smoke testing deployment ${plan.deploymentName} through the azureml-model-deployment header`,
+    );
+    let passed: boolean;
+    try {
+      passed = await this.#opts.smokeGate({
+        endpointName: plan.endpointName,
+        deploymentName: plan.deploymentName,
+        scoringUri: stringProp(endpoint, 'scoringUri'),
+      });
+    } catch (error) {
+      if (this.#opts.signal?.aborted) throw error;
+      throw new StepFailure(
+        'smoke',
+        `The smoke test of deployment ${plan.deploymentName} failed: ${summarizeThrown(error)} Traffic was not moved.`,
+        'Unhealthy',
       );
-      steps.push(`traffic ${formatMap(before.traffic)} -> ${formatMap(after.traffic)}`);
-      if (!sameMap(before.mirrorTraffic, after.mirrorTraffic)) {
-        steps.push(`mirror traffic ${formatMap(before.mirrorTraffic)} -> ${formatMap(after.mirrorTraffic)}`);
-      }
     }
+    if (!passed) {
+      throw new StepFailure(
+        'smoke',
+        `The smoke test of deployment ${plan.deploymentName} failed, so traffic was not moved.`,
+        'Unhealthy',
+      );
+    }
+    this.steps.push(`smoke test of ${plan.deploymentName} passed`);
+  }
 
-    // After "Succeeded", read back: the endpoint must really carry the intended maps.
-    step = 'verify';
-    const endpoint = await getEndpoint(ws, plan.endpointName, scope);
+  async shiftTraffic(): Promise<void> {
+    this.step = 'traffic';
+    const plan = this.#plan;
+    const { before, after } = plan.traffic;
+    this.progress('traffic', `shifting traffic ${formatMap(before.traffic)} -> ${formatMap(after.traffic)}`);
+    this.wrote = true;
+    const current = await getEndpoint(this.#ws, plan.endpointName, this.#scope);
+    const body = endpointPutBody(this.#ws, plan, current, after);
+    expectSucceeded(
+      'traffic',
+      await putAndWait(this.#ws, this.#endpointPath, body, {
+        ...this.#scope,
+        onState: this.#onState('traffic', `endpoint ${plan.endpointName}`),
+      }),
+    );
+    this.steps.push(`traffic ${formatMap(before.traffic)} -> ${formatMap(after.traffic)}`);
+    if (!sameMap(before.mirrorTraffic, after.mirrorTraffic)) {
+      this.steps.push(
+        `mirror traffic ${formatMap(before.mirrorTraffic)} -> ${formatMap(after.mirrorTraffic)}`,
+      );
+    }
+  }
+
+  /** After "Succeeded", read back: the endpoint must really carry the intended maps. */
+  async verifyLive(): Promise<ApplyResult> {
+    this.step = 'verify';
+    const plan = this.#plan;
+    const endpoint = await getEndpoint(this.#ws, plan.endpointName, this.#scope);
     const live = trafficOf(endpoint);
     const intended = plan.traffic.after;
     if (!sameMap(live.traffic, intended.traffic) || !sameMap(live.mirrorTraffic, intended.mirrorTraffic)) {
@@ -274,12 +320,13 @@ export async function applyPlan(
         'Failed',
       );
     }
-    const deployment = await getDeployment(ws, plan.endpointName, plan.deploymentName, scope);
-    const provisioningState = provisioningStateOf(deployment) ?? lastDeploymentState ?? 'Unknown';
-    if (!wrote) steps.push('nothing to do: the endpoint, the deployment and the traffic are as asked');
+    const deployment = await getDeployment(this.#ws, plan.endpointName, plan.deploymentName, this.#scope);
+    const provisioningState = provisioningStateOf(deployment) ?? this.lastDeploymentState ?? 'Unknown';
+    if (!this.wrote)
+      this.steps.push('nothing to do: the endpoint, the deployment and the traffic are as asked');
     return {
       ok: true,
-      changed: wrote,
+      changed: this.wrote,
       endpointName: plan.endpointName,
       deploymentName: plan.deploymentName,
       state: seedState(provisioningState),
@@ -288,23 +335,15 @@ export async function applyPlan(
       ...live,
       previousTraffic: plan.previous.traffic,
       previousMirrorTraffic: plan.previous.mirrorTraffic,
-      steps,
+      steps: this.steps,
       rolledBack: false,
       deletedFailedDeployment: false,
     };
-  } catch (error) {
-    if (opts.signal?.aborted) {
-      if (opts.restoreOnCancel) await restoreAfterAbort(ws, plan, progress);
-      throw error;
-    }
-    return handleFailure(ws, plan, opts, {
-      failure: asStepFailure(error, step),
-      steps,
-      wrote,
-      deploymentPut,
-      lastDeploymentState,
-      progress,
-    });
+  }
+
+  #onState(step: DeployStep, what: string) {
+    return (p: OperationProgress) =>
+      this.progress(step, `${what}: ${p.state} (${formatDuration(p.elapsedMs)})`, p.state);
   }
 }
 
@@ -448,10 +487,4 @@ function uris(endpoint: OnlineResource | undefined): { scoringUri?: string; swag
   const scoringUri = stringProp(endpoint, 'scoringUri');
   const swaggerUri = stringProp(endpoint, 'swaggerUri');
   return { ...(scoringUri ? { scoringUri } : {}), ...(swaggerUri ? { swaggerUri } : {}) };
-}
-
-export function formatElapsed(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 120) return `${seconds} s`;
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }

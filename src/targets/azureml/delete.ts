@@ -73,119 +73,171 @@ export async function deleteFromWorkspace(
   opts: DeleteOptions,
 ): Promise<DeleteResult> {
   checkRequest(request);
-  const result: DeleteResult = { deleted: [], deleting: [], missing: [], steps: [] };
-  const missingReasons: string[] = [];
-  const scope = { deadline: opts.deadline, ...(opts.signal ? { signal: opts.signal } : {}) };
-  const where = inWorkspace(ws);
-  const step = (line: string) => {
-    result.steps.push(line);
-    opts.onProgress?.(line);
-  };
-  const seconds = (since: number) => `${Math.round((opts.now() - since) / 1000)} s`;
-  const stateLine = (what: string, started: number) => (p: OperationProgress) =>
-    opts.onProgress?.(`${what}: ${p.state} (${seconds(started)})`);
+  const run = new WorkspaceDeletion(ws, request, opts);
+  if (request.endpointName && request.deploymentName) {
+    await run.deleteDeployment(request.endpointName, request.deploymentName);
+  } else if (request.endpointName) {
+    await run.deleteEndpoint(request.endpointName, false);
+  }
+  if (request.sweep) await run.sweep(request.sweep, request.endpointName);
+  if (request.model) await run.deleteModel(request.model);
+  return run.finish();
+}
 
-  // A 404 only means "gone" when the workspace itself exists; otherwise it is a wrong workspace input.
-  let workspaceChecked: Promise<unknown> | undefined;
-  const confirmWorkspace = () => {
-    workspaceChecked ??= ws.client.get(ws.path, scope);
-    return workspaceChecked;
-  };
-  const noteMissing = async (entry: string, what: string, strict = true) => {
-    await confirmWorkspace();
-    result.missing.push(entry);
-    if (strict) missingReasons.push(`${what} does not exist in ${where}`);
-    step(`${entry}: already gone`);
-  };
-  const noteDone = (entries: string[], outcome: 'deleted' | 'deleting', what: string, started: number) => {
-    result.deleted.push(...entries);
-    if (outcome === 'deleting') {
-      result.deleting.push(...entries);
-      step(`${what}: deleting (not waited for)`);
-    } else {
-      step(`${what}: deleted (${seconds(started)})`);
-    }
-  };
+/** One delete-service run: what it deleted, found missing and did, and the calls that do each kind. */
+class WorkspaceDeletion {
+  readonly result: DeleteResult = { deleted: [], deleting: [], missing: [], steps: [] };
+  readonly #missingReasons: string[] = [];
+  readonly #scope: { deadline: number; signal?: AbortSignal };
+  readonly #where: string;
+  #workspaceChecked: Promise<unknown> | undefined;
 
-  /** DELETE and, with wait, poll until the resource is gone. */
-  const deleteResource = async (path: string, what: string): Promise<Outcome> => {
-    const started = opts.now();
-    const initial = await ws.client.delete(path, { ...scope, allowStatus: [404] });
-    if (initial.status === 404 || initial.status === 204) return 'missing';
-    if (!request.wait) return isFinished(initial) ? 'deleted' : 'deleting';
-    const done = await waitForOperation(initial, {
-      client: ws.client,
-      resourceUrl: path,
-      ...scope,
-      onProgress: stateLine(what, started),
-      description: what,
-    });
-    if (done.status !== 'Succeeded') {
-      throw new ActionFailure(
-        `deleting ${what} ended ${done.status}: ${done.error?.message ?? 'Azure gave no details'} (${where})`,
-      );
-    }
-    return 'deleted';
-  };
+  private readonly ws: AzureWorkspace;
+  private readonly request: DeleteRequest;
+  private readonly opts: DeleteOptions;
 
-  const deleteEndpoint = async (name: string, sweeping: boolean) => {
+  constructor(ws: AzureWorkspace, request: DeleteRequest, opts: DeleteOptions) {
+    this.ws = ws;
+    this.request = request;
+    this.opts = opts;
+    this.#scope = { deadline: opts.deadline, ...(opts.signal ? { signal: opts.signal } : {}) };
+    this.#where = inWorkspace(ws);
+  }
+
+  async deleteEndpoint(name: string, sweeping: boolean): Promise<void> {
     const entry = `endpoint:${name}`;
     const what = `online endpoint '${name}'`;
-    const started = opts.now();
+    const started = this.opts.now();
     // Listed first so `deleted` names the deployments that go with it, as on the local target.
-    const deployments = await listDeploymentNames(ws, name, scope);
-    const outcome = await deleteResource(endpointPath(ws, name), what);
-    if (outcome === 'missing') return noteMissing(entry, what, !sweeping);
-    noteDone([...(deployments ?? []).map((d) => `deployment:${name}/${d}`), entry], outcome, what, started);
-  };
+    const deployments = await listDeploymentNames(this.ws, name, this.#scope);
+    const outcome = await this.#deleteResource(endpointPath(this.ws, name), what);
+    if (outcome === 'missing') return this.#noteMissing(entry, what, !sweeping);
+    this.#noteDone(
+      [...(deployments ?? []).map((d) => `deployment:${name}/${d}`), entry],
+      outcome,
+      what,
+      started,
+    );
+  }
 
-  const deleteDeployment = async (endpoint: string, name: string) => {
+  async deleteDeployment(endpoint: string, name: string): Promise<void> {
     const entry = `deployment:${endpoint}/${name}`;
     const what = `online deployment '${name}' of endpoint '${endpoint}'`;
-    const started = opts.now();
-    const epPath = endpointPath(ws, endpoint);
+    const started = this.opts.now();
     // The traffic maps are read once the endpoint is not mid-update, so the decision below is on final maps.
-    const settled = await waitUntilSettled(ws, epPath, {
-      ...scope,
+    const settled = await waitUntilSettled(this.ws, endpointPath(this.ws, endpoint), {
+      ...this.#scope,
       onState: (p) =>
-        opts.onProgress?.(`online endpoint '${endpoint}': ${p.state} (waiting for it to settle)`),
+        this.opts.onProgress?.(`online endpoint '${endpoint}': ${p.state} (waiting for it to settle)`),
     });
     const ep = settled?.resource;
-    if (!ep) return noteMissing(entry, `online endpoint '${endpoint}' (so its deployment '${name}')`);
-    if (!(await getDeployment(ws, endpoint, name, scope))) return noteMissing(entry, what);
+    if (!ep) return this.#noteMissing(entry, `online endpoint '${endpoint}' (so its deployment '${name}')`);
+    if (!(await getDeployment(this.ws, endpoint, name, this.#scope))) return this.#noteMissing(entry, what);
 
     const maps = trafficOf(ep);
     const carried = trafficCarried(maps, name);
     if (carried.live > 0 || carried.mirror > 0) {
-      if (!request.force) refuseWhileServing(endpoint, name, maps);
-      await moveTrafficAway(ep, endpoint, name, trafficWithout(endpoint, name, maps));
+      if (!this.request.force) refuseWhileServing(endpoint, name, maps);
+      await this.#moveTrafficAway(ep, endpoint, name, trafficWithout(endpoint, name, maps));
     }
-    const outcome = await deleteResource(deploymentPath(ws, endpoint, name), what);
-    if (outcome === 'missing') return noteMissing(entry, what);
-    noteDone([entry], outcome, what, started);
-  };
+    const outcome = await this.#deleteResource(deploymentPath(this.ws, endpoint, name), what);
+    if (outcome === 'missing') return this.#noteMissing(entry, what);
+    this.#noteDone([entry], outcome, what, started);
+  }
 
-  const moveTrafficAway = async (
+  /** Endpoints named PREFIX* older than the rule, a few at a time; the explicitly named one is not swept twice. */
+  async sweep(rule: SweepRule, named: string | undefined): Promise<void> {
+    const listed = await this.ws.client.listAll<OnlineResource>(
+      `${this.ws.path}/onlineEndpoints`,
+      this.#scope,
+    );
+    const { stale, kept } = selectStaleEndpoints(listed, rule, this.opts.now());
+    for (const line of kept) this.opts.onProgress?.(`sweep: ${line}`);
+    const targets = stale.filter((c) => c.name.toLowerCase() !== named?.toLowerCase());
+    this.#step(
+      targets.length
+        ? `sweep: ${targets.length} endpoint(s) named ${rule.prefix}* older than ${rule.olderThanHours} h: ${targets.map((c) => `${c.name} (created ${new Date(c.createdAt).toISOString()})`).join(', ')}`
+        : `sweep: no endpoint named ${rule.prefix}* is older than ${rule.olderThanHours} h`,
+    );
+    const failures = await forEachLimited(
+      targets,
+      this.opts.sweepConcurrency ?? DEFAULT_SWEEP_CONCURRENCY,
+      (candidate) => this.deleteEndpoint(candidate.name, true),
+    );
+    this.opts.signal?.throwIfAborted();
+    if (failures.length) {
+      throw new ActionFailure(
+        `sweep: ${failures.length} of ${targets.length} endpoint(s) could not be deleted: ${failures.map((f) => `${f.item.name}: ${errorMessage(f.error)}`).join('; ')}`,
+      );
+    }
+  }
+
+  async deleteModel(model: NonNullable<DeleteRequest['model']>): Promise<void> {
+    const { name, version, action } = model;
+    const entry = `model:${name}:${version}`;
+    const what = `model '${name}' version '${version}'`;
+    this.opts.signal?.throwIfAborted();
+    const registry = new AzureModelRegistry(this.ws);
+    const found =
+      action === 'archive' ? await registry.archive(name, version) : await registry.delete(name, version);
+    if (!found) return this.#noteMissing(entry, what);
+    this.result.deleted.push(entry);
+    this.#step(`${what}: ${action === 'archive' ? 'archived' : 'deleted'}`);
+  }
+
+  /** The result, or MissingResourceError (carrying it) when something named was missing and that is an error. */
+  finish(): DeleteResult {
+    if (this.#missingReasons.length && !this.request.ignoreMissing) {
+      throw new MissingResourceError(
+        `${this.#missingReasons.join('; ')} (set ignore-missing: true to accept that)`,
+        this.result,
+      );
+    }
+    return this.result;
+  }
+
+  /** DELETE and, with wait, poll until the resource is gone. */
+  async #deleteResource(path: string, what: string): Promise<Outcome> {
+    const started = this.opts.now();
+    const initial = await this.ws.client.delete(path, { ...this.#scope, allowStatus: [404] });
+    if (initial.status === 404 || initial.status === 204) return 'missing';
+    if (!this.request.wait) return isFinished(initial) ? 'deleted' : 'deleting';
+    const done = await waitForOperation(initial, {
+      client: this.ws.client,
+      resourceUrl: path,
+      ...this.#scope,
+      onProgress: this.#stateLine(what, started),
+      description: what,
+    });
+    if (done.status !== 'Succeeded') {
+      throw new ActionFailure(
+        `deleting ${what} ended ${done.status}: ${done.error?.message ?? 'Azure gave no details'} (${this.#where})`,
+      );
+    }
+    return 'deleted';
+  }
+
+  async #moveTrafficAway(
     ep: OnlineResource,
     endpoint: string,
     deployment: string,
     after: ReturnType<typeof trafficWithout>,
-  ) => {
+  ): Promise<void> {
     const before = trafficOf(ep);
-    const started = opts.now();
+    const started = this.opts.now();
     const body = writableBody(ep, 'endpoint');
     body.properties.traffic = after.traffic;
     body.properties.mirrorTraffic = after.mirrorTraffic;
     const what = `online endpoint '${endpoint}'`;
-    opts.onProgress?.(`${what}: moving the traffic of '${deployment}' before deleting it`);
-    const done = await putAndWait(ws, endpointPath(ws, endpoint), body, {
-      ...scope,
-      onState: stateLine(what, started),
+    this.opts.onProgress?.(`${what}: moving the traffic of '${deployment}' before deleting it`);
+    const done = await putAndWait(this.ws, endpointPath(this.ws, endpoint), body, {
+      ...this.#scope,
+      onState: this.#stateLine(what, started),
       description: `the traffic update of ${what}`,
     });
     if (done.status !== 'Succeeded') {
       throw new ActionFailure(
-        `moving the traffic of deployment '${deployment}' off ${what} ended ${done.status}: ${done.error?.message ?? 'Azure gave no details'}; the deployment was not deleted (${where})`,
+        `moving the traffic of deployment '${deployment}' off ${what} ended ${done.status}: ${done.error?.message ?? 'Azure gave no details'}; the deployment was not deleted (${this.#where})`,
       );
     }
     const changes = [
@@ -196,62 +248,41 @@ export async function deleteFromWorkspace(
         ? ''
         : `mirror ${formatMap(before.mirrorTraffic)} -> ${formatMap(after.mirrorTraffic)}`,
     ].filter(Boolean);
-    step(`${what}: ${changes.join(', ')} (moved off '${deployment}', ${seconds(started)})`);
-  };
-
-  if (request.endpointName && request.deploymentName) {
-    await deleteDeployment(request.endpointName, request.deploymentName);
-  } else if (request.endpointName) {
-    await deleteEndpoint(request.endpointName, false);
+    this.#step(`${what}: ${changes.join(', ')} (moved off '${deployment}', ${this.#seconds(started)})`);
   }
 
-  if (request.sweep) {
-    const rule = request.sweep;
-    const listed = await ws.client.listAll<OnlineResource>(`${ws.path}/onlineEndpoints`, scope);
-    const { stale, kept } = selectStaleEndpoints(listed, rule, opts.now());
-    for (const line of kept) opts.onProgress?.(`sweep: ${line}`);
-    const named = request.endpointName?.toLowerCase();
-    const targets = stale.filter((c) => c.name.toLowerCase() !== named);
-    step(
-      targets.length
-        ? `sweep: ${targets.length} endpoint(s) named ${rule.prefix}* older than ${rule.olderThanHours} h: ${targets.map((c) => `${c.name} (created ${new Date(c.createdAt).toISOString()})`).join(', ')}`
-        : `sweep: no endpoint named ${rule.prefix}* is older than ${rule.olderThanHours} h`,
-    );
-    const failures = await forEachLimited(
-      targets,
-      opts.sweepConcurrency ?? DEFAULT_SWEEP_CONCURRENCY,
-      (candidate) => deleteEndpoint(candidate.name, true),
-    );
-    opts.signal?.throwIfAborted();
-    if (failures.length) {
-      throw new ActionFailure(
-        `sweep: ${failures.length} of ${targets.length} endpoint(s) could not be deleted: ${failures.map((f) => `${f.item.name}: ${errorMessage(f.error)}`).join('; ')}`,
-      );
+  /** A 404 only means "gone" when the workspace itself exists; otherwise it is a wrong workspace input. */
+  async #noteMissing(entry: string, what: string, strict = true): Promise<void> {
+    this.#workspaceChecked ??= this.ws.client.get(this.ws.path, this.#scope);
+    await this.#workspaceChecked;
+    this.result.missing.push(entry);
+    if (strict) this.#missingReasons.push(`${what} does not exist in ${this.#where}`);
+    this.#step(`${entry}: already gone`);
+  }
+
+  #noteDone(entries: string[], outcome: 'deleted' | 'deleting', what: string, started: number): void {
+    this.result.deleted.push(...entries);
+    if (outcome === 'deleting') {
+      this.result.deleting.push(...entries);
+      this.#step(`${what}: deleting (not waited for)`);
+    } else {
+      this.#step(`${what}: deleted (${this.#seconds(started)})`);
     }
   }
 
-  if (request.model) {
-    const { name, version, action } = request.model;
-    const entry = `model:${name}:${version}`;
-    const what = `model '${name}' version '${version}'`;
-    opts.signal?.throwIfAborted();
-    const registry = new AzureModelRegistry(ws);
-    const found =
-      action === 'archive' ? await registry.archive(name, version) : await registry.delete(name, version);
-    if (!found) await noteMissing(entry, what);
-    else {
-      result.deleted.push(entry);
-      step(`${what}: ${action === 'archive' ? 'archived' : 'deleted'}`);
-    }
+  #step(line: string): void {
+    this.result.steps.push(line);
+    this.opts.onProgress?.(line);
   }
 
-  if (missingReasons.length && !request.ignoreMissing) {
-    throw new MissingResourceError(
-      `${missingReasons.join('; ')} (set ignore-missing: true to accept that)`,
-      result,
-    );
+  #seconds(since: number): string {
+    return `${Math.round((this.opts.now() - since) / 1000)} s`;
   }
-  return result;
+
+  #stateLine(what: string, started: number) {
+    return (p: OperationProgress) =>
+      this.opts.onProgress?.(`${what}: ${p.state} (${this.#seconds(started)})`);
+  }
 }
 
 function checkRequest(request: DeleteRequest): void {

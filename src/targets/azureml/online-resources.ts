@@ -3,6 +3,7 @@
 // service writes into properties.properties (AzureAsyncOperationUri, azureml.*) are removed.
 
 import type { TrafficMap } from '../../azure/bodies/types.ts';
+import { terminalOf } from '../../azure/lro.ts';
 import type { AzureWorkspace } from '../../azure/workspace.ts';
 
 export interface OnlineResource {
@@ -98,10 +99,8 @@ export function provisioningStateOf(resource: OnlineResource | undefined): strin
   return typeof state === 'string' ? state : undefined;
 }
 
-const TERMINAL = new Set(['succeeded', 'failed', 'canceled', 'cancelled']);
-
 export function isTerminal(state: string | undefined): boolean {
-  return state !== undefined && TERMINAL.has(state.toLowerCase());
+  return terminalOf(state) !== undefined;
 }
 
 const READ_ONLY_TOP = ['id', 'name', 'type', 'systemData'];

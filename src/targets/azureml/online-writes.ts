@@ -2,9 +2,14 @@
 // Updating; a 200 is not "done"), or wait for one that is already busy. A 409 "operation in progress" is
 // waited out by the ARM client, within the deadline.
 
-import { type OperationProgress, type OperationResult, waitForOperation } from '../../azure/lro.ts';
+import {
+  type OperationProgress,
+  type OperationResult,
+  terminalOf,
+  waitForOperation,
+} from '../../azure/lro.ts';
 import type { AzureWorkspace } from '../../azure/workspace.ts';
-import { isTerminal, type OnlineResource, provisioningStateOf } from './online-resources.ts';
+import { type OnlineResource, provisioningStateOf } from './online-resources.ts';
 
 export interface WaitScope {
   deadline: number;
@@ -40,15 +45,10 @@ export async function waitUntilSettled(
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   if (res.status === 404) return undefined;
-  if (isTerminal(provisioningStateOf(res.body))) {
-    const state = provisioningStateOf(res.body);
+  const terminal = terminalOf(provisioningStateOf(res.body));
+  if (terminal) {
     return {
-      status:
-        state?.toLowerCase() === 'succeeded'
-          ? 'Succeeded'
-          : state?.toLowerCase() === 'failed'
-            ? 'Failed'
-            : 'Canceled',
+      status: terminal,
       resource: res.body,
       reads: 1,
       elapsedMs: 0,

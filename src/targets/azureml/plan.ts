@@ -117,6 +117,60 @@ export async function planDeployment(
   const endpointName = desired.endpoint.name.toLowerCase();
   const spec = desired.deployment;
   const deploymentName = spec.name.toLowerCase();
+  const computeKind = checkNames(desired, endpointName);
+
+  const location = await workspaceLocation(ws, opts);
+  const current = await getEndpoint(ws, endpointName, opts);
+  const deployments = current ? await listDeployments(ws, endpointName, opts) : [];
+  const notes: string[] = [];
+  checkCompute(desired, computeKind, endpointName, current);
+
+  const assets = await planDeploymentAssets(ws, spec, opts);
+  const settings = { ...desired.endpoint, computeKind };
+  const endpoint = planEndpoint(ws, settings, current);
+  const body = onlineDeploymentBody(spec, assets.ids, location);
+  const existing = deployments.find((d) => (d.name ?? '').toLowerCase() === deploymentName);
+  const deployment = planDeploymentBody(body, existing, deploymentName);
+
+  const existingNames = deployments.map((d) => (d.name ?? '').toLowerCase()).filter(Boolean);
+  const before = trafficOf(current);
+  const strategy = chooseStrategy(desired, before.traffic, endpointName, deploymentName, notes);
+  const mirror = desired.mirrorTraffic ?? desired.endpoint.mirrorTraffic;
+  const traffic = decideTraffic({
+    strategy,
+    ...(mirror !== undefined ? { mirror } : {}),
+    current: before,
+    deployment: deploymentName,
+    deployments: [...new Set([...existingNames, deploymentName])],
+    kubernetes: computeKind === 'kubernetes',
+    deploymentChanges: deployment.action !== 'none',
+  });
+  notes.push(...traffic.notes);
+  if (strategy.kind === 'none' && !Object.values(traffic.after.traffic).some((v) => v > 0)) {
+    notes.push(`traffic: none: '${deploymentName}' receives no traffic until the traffic is set`);
+  }
+
+  const assetWrites = assetPlanLines(assets).some((line) => line.action === 'create');
+  return {
+    endpointName,
+    deploymentName,
+    computeKind,
+    location,
+    strategy,
+    endpoint: { ...endpoint, state: provisioningStateOf(current), settings },
+    deployment: { ...deployment, state: provisioningStateOf(existing), body },
+    assets,
+    traffic,
+    previous: before,
+    existingDeployments: existingNames,
+    changed: assetWrites || endpoint.action !== 'none' || deployment.action !== 'none' || traffic.changes,
+    notes,
+  };
+}
+
+/** The deployment's endpoint is this endpoint, and both are of one compute kind (which this returns). */
+function checkNames(desired: DesiredDeployment, endpointName: string): ComputeKind {
+  const spec = desired.deployment;
   if (spec.endpointName && spec.endpointName.toLowerCase() !== endpointName) {
     throw new UsageError(
       `the deployment names endpoint '${spec.endpointName}', but the endpoint is '${desired.endpoint.name}'`,
@@ -130,12 +184,16 @@ export async function planDeployment(
       spec.computeKind === 'kubernetes' ? 'compute-name' : 'deployment-file',
     );
   }
+  return computeKind;
+}
 
-  const location = await workspaceLocation(ws, opts);
-  const current = await getEndpoint(ws, endpointName, opts);
-  const deployments = current ? await listDeployments(ws, endpointName, opts) : [];
-  const notes: string[] = [];
-
+/** An existing endpoint keeps its compute kind; a new Kubernetes one needs its compute; aad_token is managed-only. */
+function checkCompute(
+  desired: DesiredDeployment,
+  computeKind: ComputeKind,
+  endpointName: string,
+  current: OnlineResource | undefined,
+): void {
   if (current) {
     const currentKind: ComputeKind = current.properties.compute ? 'kubernetes' : 'managed';
     if (currentKind !== computeKind) {
@@ -153,105 +211,63 @@ export async function planDeployment(
   if (computeKind === 'kubernetes' && desired.endpoint.authMode === 'aad_token') {
     throw new UsageError('aad_token auth is for managed online endpoints only', 'endpoint-file');
   }
+}
 
-  const assets = await planDeploymentAssets(ws, spec, opts);
+/** Create with the az ml defaults, or the described settings over what is there. */
+function planEndpoint(
+  ws: AzureWorkspace,
+  settings: Partial<EndpointSpec>,
+  current: OnlineResource | undefined,
+): { action: ResourceAction; changes: string[] } {
+  if (!current) return { action: 'create', changes: ['(new endpoint)'] };
+  const writable = writableBody(current, 'endpoint');
+  const changes = diffBody(applyEndpointSettings(structuredClone(writable), settings, ws.path), writable);
+  const state = provisioningStateOf(current);
+  if (isFailedState(state)) changes.push(`provisioningState ${state}: re-applied`);
+  return { action: changes.length ? 'update' : 'none', changes };
+}
 
-  // Endpoint: create with the az ml defaults, or the described settings over what is there.
-  const settings = { ...desired.endpoint, computeKind };
-  let endpointAction: ResourceAction = 'create';
-  let endpointChanges: string[] = ['(new endpoint)'];
-  if (current) {
-    const writable = writableBody(current, 'endpoint');
-    endpointChanges = diffBody(applyEndpointSettings(structuredClone(writable), settings, ws.path), writable);
-    const state = provisioningStateOf(current);
-    if (isFailedState(state)) endpointChanges.push(`provisioningState ${state}: re-applied`);
-    endpointAction = endpointChanges.length ? 'update' : 'none';
-  }
-
-  // Deployment: create, or update when the body we would send differs from what is there.
-  const body = onlineDeploymentBody(spec, assets.ids, location);
-  // Field comparison only sees what we send, so a setting removed from the YAML would go unnoticed (the service
-  // keeps it). A hash of the whole body, kept in a tag, catches that.
+/**
+ * Create, or update when the body we would send differs from what is there. Field comparison only sees what
+ * we send, so a setting removed from the YAML would go unnoticed (the service keeps it): a hash of the whole
+ * body, kept in a tag (added to `body` here), catches that.
+ */
+function planDeploymentBody(
+  body: OnlineDeploymentBody,
+  existing: OnlineResource | undefined,
+  deploymentName: string,
+): { action: ResourceAction; changes: string[] } {
   const specHash = deploymentSpecHash(body);
   body.tags = { ...body.tags, [SPEC_HASH_TAG]: specHash };
-  const existing = deployments.find((d) => (d.name ?? '').toLowerCase() === deploymentName);
-  let deploymentAction: ResourceAction = 'create';
-  let deploymentChanges: string[] = ['(new deployment)'];
-  if (existing) {
-    const oldType = existing.properties.instanceType;
-    const newType = body.properties.instanceType;
-    if (
-      typeof oldType === 'string' &&
-      newType !== undefined &&
-      oldType.toLowerCase() !== newType.toLowerCase()
-    ) {
-      throw new UsageError(
-        `deployment '${deploymentName}' runs on ${oldType}; the instance type of a deployment cannot change (${oldType} -> ${newType}): deploy it under a new deployment-name`,
-        'instance-type',
-      );
-    }
-    // The spec-hash tag is compared on its own below, not as a tag change.
-    const withoutSpecTag = <T extends { tags?: Record<string, string> }>(b: T): T => {
-      const { [SPEC_HASH_TAG]: _h, ...tags } = b.tags ?? {};
-      return { ...b, tags };
-    };
-    deploymentChanges = diffBody(
-      withoutSpecTag(body),
-      withoutSpecTag(existing as typeof existing & { tags?: Record<string, string> }),
+  if (!existing) return { action: 'create', changes: ['(new deployment)'] };
+  const oldType = existing.properties.instanceType;
+  const newType = body.properties.instanceType;
+  if (
+    typeof oldType === 'string' &&
+    newType !== undefined &&
+    oldType.toLowerCase() !== newType.toLowerCase()
+  ) {
+    throw new UsageError(
+      `deployment '${deploymentName}' runs on ${oldType}; the instance type of a deployment cannot change (${oldType} -> ${newType}): deploy it under a new deployment-name`,
+      'instance-type',
     );
-    const recorded = (existing as { tags?: Record<string, string> }).tags?.[SPEC_HASH_TAG];
-    if (deploymentChanges.length === 0 && recorded !== undefined && recorded !== specHash) {
-      deploymentChanges.push('settings removed from the deployment spec since the last deploy');
-    }
-    const state = provisioningStateOf(existing);
-    if (isFailedState(state)) deploymentChanges.push(`provisioningState ${state}: re-applied`);
-    deploymentAction = deploymentChanges.length ? 'update' : 'none';
   }
-
-  const existingNames = deployments.map((d) => (d.name ?? '').toLowerCase()).filter(Boolean);
-  const before = trafficOf(current);
-  const strategy = chooseStrategy(desired, before.traffic, endpointName, deploymentName, notes);
-  const mirror = desired.mirrorTraffic ?? desired.endpoint.mirrorTraffic;
-  const traffic = decideTraffic({
-    strategy,
-    ...(mirror !== undefined ? { mirror } : {}),
-    current: before,
-    deployment: deploymentName,
-    deployments: [...new Set([...existingNames, deploymentName])],
-    kubernetes: computeKind === 'kubernetes',
-    deploymentChanges: deploymentAction !== 'none',
-  });
-  notes.push(...traffic.notes);
-  if (strategy.kind === 'none' && !Object.values(traffic.after.traffic).some((v) => v > 0)) {
-    notes.push(`traffic: none: '${deploymentName}' receives no traffic until the traffic is set`);
-  }
-
-  const assetWrites = assetPlanLines(assets).some((line) => line.action === 'create');
-  return {
-    endpointName,
-    deploymentName,
-    computeKind,
-    location,
-    strategy,
-    endpoint: {
-      action: endpointAction,
-      changes: endpointChanges,
-      state: provisioningStateOf(current),
-      settings,
-    },
-    deployment: {
-      action: deploymentAction,
-      changes: deploymentChanges,
-      state: provisioningStateOf(existing),
-      body,
-    },
-    assets,
-    traffic,
-    previous: before,
-    existingDeployments: existingNames,
-    changed: assetWrites || endpointAction !== 'none' || deploymentAction !== 'none' || traffic.changes,
-    notes,
+  // The spec-hash tag is compared on its own below, not as a tag change.
+  const withoutSpecTag = <T extends { tags?: Record<string, string> }>(b: T): T => {
+    const { [SPEC_HASH_TAG]: _h, ...tags } = b.tags ?? {};
+    return { ...b, tags };
   };
+  const changes = diffBody(
+    withoutSpecTag(body),
+    withoutSpecTag(existing as typeof existing & { tags?: Record<string, string> }),
+  );
+  const recorded = (existing as { tags?: Record<string, string> }).tags?.[SPEC_HASH_TAG];
+  if (changes.length === 0 && recorded !== undefined && recorded !== specHash) {
+    changes.push('settings removed from the deployment spec since the last deploy');
+  }
+  const state = provisioningStateOf(existing);
+  if (isFailedState(state)) changes.push(`provisioningState ${state}: re-applied`);
+  return { action: changes.length ? 'update' : 'none', changes };
 }
 
 /** The `traffic` input, else the pipeline's gate on a serving endpoint, else the endpoint file's map, else all. */

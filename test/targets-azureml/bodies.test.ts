@@ -16,10 +16,10 @@ import {
 } from '../../src/azure/bodies/iso-duration.ts';
 import { onlineDeploymentBody } from '../../src/azure/bodies/online-deployment.ts';
 import { onlineEndpointBody } from '../../src/azure/bodies/online-endpoint.ts';
-import { pyyamlDump } from '../../src/pyyaml/dump.ts';
 import { loadDeploymentConfig } from '../../src/config/load-deployment-config.ts';
 import type { DeploymentSpec, EndpointSpec } from '../../src/config/spec.ts';
 import { loadV2Environment } from '../../src/config/v2-environment.ts';
+import { pyyamlDump } from '../../src/pyyaml/dump.ts';
 import {
   checkShape,
   onlineDeploymentBody as deploymentShape,

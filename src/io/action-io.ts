@@ -16,6 +16,6 @@ export interface ActionIO extends Log {
   getState(name: string): string | undefined;
   /** Marks the run failed with an exit code (1: the action failed, 2: bad usage or input). */
   fail(message: string, exitCode: 1 | 2): void;
-  /** A GitHub OIDC ID token for the audience (runner only; the CLI throws). */
+  /** A new GitHub OIDC ID token for the audience: the runner's, or (CLI) GitHub's when ACTIONS_ID_TOKEN_REQUEST_* are set. */
   getIdToken(audience: string): Promise<string>;
 }

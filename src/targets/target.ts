@@ -1,6 +1,7 @@
 // The Target seam: what differs between Azure ML and this machine lives behind it, so an action reads its
 // inputs, opens a target (src/targets/open-target.ts), calls it and writes outputs and the report.
 
+import type { Dispatcher } from 'undici';
 import type {
   CodeConfiguration,
   ConfigNote,
@@ -57,6 +58,8 @@ export interface DeployOptions {
   gateWhenServing?: boolean;
   rollbackOnFailure: boolean;
   deleteFailedDeployment: boolean;
+  /** Include what symlinks leaving a model or code folder point at (else they are refused). */
+  followSymlinks: boolean;
   /** Local target: `auto` (azmlinfsrv, else the bundled host) or `docker`. */
   runtime: 'auto' | 'docker';
   /** Local target: the Python interpreter. */
@@ -114,6 +117,8 @@ export interface ScoringService {
   scoringUri: string;
   headers: Record<string, string>;
   label: string;
+  /** The HTTP dispatcher the target's own calls use (proxy settings, the recorder). */
+  dispatcher?: Dispatcher;
 }
 
 export interface DeleteRequest {
@@ -162,4 +167,6 @@ export interface Target {
   delete(request: DeleteRequest, onProgress: (line: string) => void): Promise<DeleteResult>;
   /** The `post:` step of a cancelled run: put back what the rollout recorded under RESTORE_STATE. */
   restoreAfterCancel(saved: string): Promise<void>;
+  /** What the run learned about the target that a reader of the summary should know (an api-version fallback). */
+  notes(): string[];
 }

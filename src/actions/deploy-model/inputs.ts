@@ -1,4 +1,4 @@
-import { azureInputs, targetInputs } from '../shared/common-inputs.ts';
+import { azureInputs, contentInputs, targetInputs } from '../shared/common-inputs.ts';
 import { input } from '../shared/define-inputs.ts';
 import { bool, duration, envVarMap, integer, oneOf, optionalString } from '../shared/input-types.ts';
 
@@ -91,6 +91,7 @@ export const deployInputs = {
   port: input(integer({ min: 1, max: 65535 }), {
     description: 'Local target: the port to listen on. Default: a free port.',
   }),
+  ...contentInputs,
   ...targetInputs,
   ...azureInputs,
 };

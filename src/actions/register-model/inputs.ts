@@ -1,4 +1,4 @@
-import { azureInputs, targetInputs } from '../shared/common-inputs.ts';
+import { azureInputs, contentInputs, targetInputs } from '../shared/common-inputs.ts';
 import { input } from '../shared/define-inputs.ts';
 import { bool, duration, keyValueMap, oneOf, optionalString } from '../shared/input-types.ts';
 
@@ -35,6 +35,7 @@ export const registerInputs = {
     description: 'How long hashing, uploading and registering may take before the action gives up.',
     default: '60',
   }),
+  ...contentInputs,
   ...targetInputs,
   ...azureInputs,
 };

@@ -55,6 +55,15 @@ export const targetInputs = {
   }),
 };
 
+/** What goes into a model or code folder (register-model, deploy-model). */
+export const contentInputs = {
+  'follow-symlinks': input(bool(), {
+    description:
+      'Upload what symlinks that leave a model or code folder point at, and (on a runner) allow model and code paths outside `GITHUB_WORKSPACE`. Default: such links and paths are refused, naming them.',
+    default: 'false',
+  }),
+};
+
 /** How the Azure actions authenticate and which cloud they talk to (ACTIONS.md "Shared inputs"). */
 export const azureInputs = {
   'client-id': input(optionalString(), {

@@ -34,6 +34,7 @@ export async function runDelete(
       fact('Target', target.label),
       fact('Deleted', deleted.length > 0 ? deleted.join(', ') : 'nothing (already gone)'),
     );
+    section.notes.push(...target.notes());
     report.finish(section, deleted.length > 0 ? 'succeeded' : 'unchanged');
     io.info(deleted.length > 0 ? `deleted: ${deleted.join(', ')}` : 'nothing to delete: already gone');
     return result;

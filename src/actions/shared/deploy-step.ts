@@ -4,6 +4,7 @@
 
 import path from 'node:path';
 import type { LoadedDeploymentConfig } from '../../config/spec.ts';
+import { assertInsideWorkspace } from '../../content/workspace-path.ts';
 import type { Log } from '../../log.ts';
 import { loadRequests } from '../../probe/requests.ts';
 import { openTarget } from '../../targets/open-target.ts';
@@ -39,6 +40,7 @@ export async function setUpDeploy(inputs: DeployInputs, deps: TargetDeps): Promi
     ...(loaded?.targetHint ? { hint: loaded.targetHint } : {}),
   });
   const request = mergeDeployRequest(inputs, loaded, deps.cwd, deps.env);
+  await checkInsideWorkspace(request, inputs, deps);
   if (!inputs.wait) {
     deps.io.warn(
       'wait: false is not supported yet: the deployment is waited for (within timeout-minutes) so that traffic moves safely',
@@ -58,6 +60,7 @@ export async function setUpDeploy(inputs: DeployInputs, deps: TargetDeps): Promi
         }
       : {}),
     rollbackOnFailure: inputs['rollback-on-failure'],
+    followSymlinks: inputs['follow-symlinks'],
     deleteFailedDeployment: inputs['delete-failed-deployment'],
     runtime: inputs['local-runtime'],
     ...(inputs.python ? { python: inputs.python } : {}),
@@ -67,6 +70,7 @@ export async function setUpDeploy(inputs: DeployInputs, deps: TargetDeps): Promi
 
 /** Deploys, records the section, writes the outputs (also of a failed deployment, before rethrowing). */
 export async function runDeploy(
+  target: Target,
   deployment: PreparedDeployment,
   ctx: Pick<ActionContext<typeof deployOutputs>, 'report' | 'setOutput'>,
 ): Promise<DeployOutcome> {
@@ -81,6 +85,34 @@ export async function runDeploy(
   } catch (err) {
     if (err instanceof DeployFailure) writeDeployOutputs(err.outcome, ctx);
     throw err;
+  } finally {
+    section.notes.push(...target.notes());
+  }
+}
+
+/** On a runner, the model and code folders come from the checkout (unless follow-symlinks allows more). */
+async function checkInsideWorkspace(
+  request: DeployRequest,
+  inputs: DeployInputs,
+  deps: TargetDeps,
+): Promise<void> {
+  const rule = {
+    workspace: deps.env['GITHUB_WORKSPACE'],
+    allowOutside: inputs['follow-symlinks'],
+    cwd: deps.cwd,
+  };
+  if (request.model?.kind === 'path') {
+    await assertInsideWorkspace(request.model.path, {
+      ...rule,
+      input: inputs.model ? 'model' : 'deployment-file',
+    });
+  }
+  const code = request.code?.code;
+  if (code?.kind === 'path') {
+    await assertInsideWorkspace(code.path, {
+      ...rule,
+      input: inputs['code-path'] ? 'code-path' : 'deployment-file',
+    });
   }
 }
 

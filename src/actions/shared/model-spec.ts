@@ -17,6 +17,11 @@ export interface ModelInputs {
 
 const URI = /^(azureml|https?|wasbs?|runs|abfss?):/i;
 
+/** A model path that names remote content (no local folder to read). */
+export function isUri(p: string): boolean {
+  return URI.test(p);
+}
+
 export async function modelSpecFromInputs(inputs: ModelInputs, cwd: string): Promise<ModelSpec> {
   // The YAML loader loads only when a model file is given.
   const fromFile = inputs['model-file']

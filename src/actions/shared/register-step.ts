@@ -1,16 +1,17 @@
 // The register step of register-model and the pipeline: the model spec from the inputs, registered on the
 // target, with its report section and outputs.
 
+import { assertInsideWorkspace } from '../../content/workspace-path.ts';
 import type { RegisteredModel } from '../../registry/model-registry.ts';
 import { addFacts, fact } from '../../report/report.ts';
 import type { Target, TargetDeps } from '../../targets/target.ts';
 import type { registerOutputs } from '../register-model/inputs.ts';
 import type { ActionContext } from './action-definition.ts';
-import { type ModelInputs, modelSpecFromInputs, provenanceProperties } from './model-spec.ts';
+import { isUri, type ModelInputs, modelSpecFromInputs, provenanceProperties } from './model-spec.ts';
 import { writeRegisterOutputs } from './outputs.ts';
 
 export async function runRegister(
-  inputs: ModelInputs & { dedupe: boolean },
+  inputs: ModelInputs & { dedupe: boolean; 'follow-symlinks': boolean },
   target: Target,
   deps: TargetDeps,
   ctx: Pick<ActionContext<typeof registerOutputs>, 'report' | 'setOutput'>,
@@ -18,10 +19,20 @@ export async function runRegister(
   const { report } = ctx;
   const { io } = deps;
   const spec = await modelSpecFromInputs(inputs, deps.cwd);
+  if (!isUri(spec.path)) {
+    await assertInsideWorkspace(spec.path, {
+      workspace: deps.env['GITHUB_WORKSPACE'],
+      input: inputs['model-path'] ? 'model-path' : 'model-file',
+      allowOutside: inputs['follow-symlinks'],
+    });
+  }
   spec.properties = { ...provenanceProperties(deps.env), ...spec.properties };
   const section = report.section('register-model', `Register model ${spec.name}`);
   try {
-    const model = await (await target.registry()).register(spec, { dedupe: inputs.dedupe });
+    const model = await (await target.registry()).register(spec, {
+      dedupe: inputs.dedupe,
+      followSymlinks: inputs['follow-symlinks'],
+    });
     io.info(
       model.reused
         ? `model ${model.name}:${model.version} reused: identical content (${model.contentHash || model.uri})`
@@ -38,6 +49,7 @@ export async function runRegister(
       fact('Asset', model.assetId, { code: true }),
       fact('URI', model.uri, { code: true }),
     );
+    section.notes.push(...target.notes());
     report.finish(section, model.reused ? 'unchanged' : 'succeeded');
     writeRegisterOutputs(model, ctx);
     return model;

@@ -79,16 +79,17 @@ export async function runAction<D extends InputDefs, O extends OutputDefs>(
     io.fail(message, exitCode);
   }
   for (const [name, value] of Object.entries(outputs)) io.setOutput(name, value);
+  // Publishing (PR comment, Deployment, artifacts) after bad input would only repeat the error. It runs before
+  // the job summary, so the summary's "Full log" can link the uploaded artifact.
+  if (phase === 'main' && parsed && exitCode !== 2 && 'pr-comment' in parsed) {
+    await publish(def.name, parsed, outputs, report, secrets, io, deps, exitCode);
+  }
   if (writeSummary && report.sections.length > 0) {
     try {
       await io.writeSummary(renderSummary(report));
     } catch (err) {
       io.warn(`could not write the job summary: ${errorMessage(err)}`);
     }
-  }
-  // Publishing (PR comment, Deployment, artifacts) after bad input would only repeat the error.
-  if (phase === 'main' && parsed && exitCode !== 2 && 'pr-comment' in parsed) {
-    await publish(def.name, parsed, outputs, report, secrets, io, deps, exitCode);
   }
   return { exitCode, outputs, report };
 }

@@ -10,6 +10,7 @@ import { parseExpectations } from '../../probe/expectations.ts';
 import { loadRequests } from '../../probe/requests.ts';
 import { loadResponseSchema } from '../../probe/schema.ts';
 import { runSmokeTest, type SmokeTestOptions, type SmokeTestResult } from '../../probe/smoke-test.ts';
+import { assertionsTable } from '../../report/assertions.ts';
 import { addFacts, fact, type Report } from '../../report/report.ts';
 import type { ScoringService, Target, TargetDeps } from '../../targets/target.ts';
 import type { smokeInputs, smokeOutputs } from '../smoke-test-service/inputs.ts';
@@ -112,7 +113,7 @@ export async function runSmoke(
   io.info(`smoke testing ${service.scoringUri} with ${prepared.options.requests.length} request file(s)`);
   const result = await runSmokeTest(
     { ...prepared.options, scoringUri: service.scoringUri, headers: service.headers },
-    { clock: deps.clock, log: io },
+    { clock: deps.clock, log: io, ...(service.dispatcher ? { dispatcher: service.dispatcher } : {}) },
   );
   reportSmoke(ctx.report, section, service, result);
   io.info(result.message);
@@ -158,22 +159,8 @@ function reportSmoke(
         .join(', ') || '0',
     ]),
   });
-  const assertionRows = result.files.flatMap((f) =>
-    f.assertions.map((a) => [
-      f.name,
-      a.text,
-      a.passed ? '✅' : '❌',
-      a.expected,
-      a.actual ?? (a.passed ? '' : '—'),
-    ]),
-  );
-  if (assertionRows.length > 0) {
-    section.tables.push({
-      caption: 'Assertions',
-      columns: ['Request', 'Assertion', '', 'Expected', 'Actual'],
-      rows: assertionRows,
-    });
-  }
+  const assertions = assertionsTable(result.files);
+  if (assertions) section.tables.push(assertions);
   if (result.passed) report.finish(section, 'succeeded');
   else report.fail(section, result.message);
 }

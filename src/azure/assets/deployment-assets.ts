@@ -27,7 +27,7 @@ export interface AssetPlanLine {
 export async function planDeploymentAssets(
   ws: AzureWorkspace,
   spec: DeploymentSpec,
-  opts: AssetCallOptions = {},
+  opts: AssetCallOptions & { followSymlinks?: boolean } = {},
 ): Promise<PlannedAssets> {
   const planned: PlannedAssets = { ids: {} };
   if (spec.code) {

@@ -31,14 +31,19 @@ const AUTH_MODES: Partial<Record<ScoringAuth, EndpointAuthMode>> = {
 export function openAzureTarget(opts: AzureTargetOptions, deps: TargetDeps): Target {
   const deadline = deps.clock.now() + opts.timeoutMinutes * 60_000;
   let connection: Promise<AzureWorkspace> | undefined;
+  let connected: AzureWorkspace | undefined;
   const session: AzureSession = {
     workspace: () => {
-      connection ??= connectWorkspace(opts.azure, opts.workspace, deps, deadline);
+      connection ??= connectWorkspace(opts.azure, opts.workspace, deps, deadline).then((ws) => {
+        connected = ws;
+        return ws;
+      });
       return connection;
     },
     localDir: opts.localDir,
     deadline,
     deps,
+    ...(opts.azure['tenant-id'] ? { tenantId: opts.azure['tenant-id'] } : {}),
   };
   const signal = deps.signal ? { signal: deps.signal } : {};
   return {
@@ -72,6 +77,7 @@ export function openAzureTarget(opts: AzureTargetOptions, deps: TargetDeps): Tar
         scoringUri: creds.scoringUri,
         headers: query.auth === 'none' || !query.lookUpCredentials ? {} : creds.headers(),
         label: `${query.endpointName}${query.deploymentName ? `/${query.deploymentName}` : ''} (${creds.authMode} auth)`,
+        dispatcher: ws.dispatcher,
       };
     },
     async delete(request, onProgress) {
@@ -86,5 +92,13 @@ export function openAzureTarget(opts: AzureTargetOptions, deps: TargetDeps): Tar
       return result;
     },
     restoreAfterCancel: (saved) => restoreAfterCancel(saved, session),
+    notes() {
+      const fallback = connected?.client.apiVersionFallback;
+      return fallback
+        ? [
+            `ARM rejected api-version ${fallback.rejected} (${fallback.code}) in this region or cloud; ${fallback.used} was used instead. Set the api-version input to pin one.`,
+          ]
+        : [];
+    },
   };
 }

@@ -11,6 +11,7 @@ import type { ProbeRequest } from '../../probe/requests.ts';
 import { runSmokeTest } from '../../probe/smoke-test.ts';
 import { AzureModelRegistry } from '../../registry/azureml-registry.ts';
 import { addFacts, fact, type Report, type ReportSection } from '../../report/report.ts';
+import { studioEndpointUrl, studioWorkspaceUrl } from '../../report/studio-links.ts';
 import {
   DeployFailure,
   type DeployOptions,
@@ -43,6 +44,8 @@ export interface AzureSession {
   localDir: string;
   /** Epoch ms: the action's time budget. */
   deadline: number;
+  /** The Entra tenant, when known from the inputs (studio links name it). */
+  tenantId?: string;
   deps: TargetDeps;
 }
 
@@ -108,13 +111,28 @@ async function deployAzure(
   const { io } = deps;
   const { desired } = want;
   const ws = await session.workspace();
+  const studio = {
+    ...ws.ref,
+    armEndpoint: ws.client.baseUrl,
+    ...(session.tenantId ? { tenantId: session.tenantId } : {}),
+  };
   addFacts(
     section,
     fact('Target', `Azure ML ${desired.endpoint.computeKind} online endpoint`),
-    fact('Workspace', `${ws.ref.workspaceName} (${ws.ref.resourceGroup})`),
+    fact('Workspace', `${ws.ref.workspaceName} (${ws.ref.resourceGroup})`, {
+      href: studioWorkspaceUrl(studio),
+    }),
+    fact('Endpoint', desired.endpoint.name, {
+      href: studioEndpointUrl(studio, desired.endpoint.name, 'online'),
+    }),
   );
   if (desired.deployment.model?.kind === 'path') {
-    desired.deployment.model = await registerInlineModel(desired.deployment.model, ws, session);
+    desired.deployment.model = await registerInlineModel(
+      desired.deployment.model,
+      ws,
+      session,
+      options.followSymlinks,
+    );
     addFacts(section, fact('Model', refText(desired.deployment.model), { code: true }));
   }
 
@@ -125,6 +143,7 @@ async function deployAzure(
       ...(want.traffic ? { traffic: want.traffic } : {}),
       ...(want.mirrorTraffic ? { mirrorTraffic: want.mirrorTraffic } : {}),
       gateWhenServing: want.gateWhenServing,
+      followSymlinks: options.followSymlinks,
     },
     { deadline: session.deadline, ...(deps.signal ? { signal: deps.signal } : {}) },
   );
@@ -152,7 +171,8 @@ async function deployAzure(
   const result = await applyWithState(ws, plan, options, session, report, section);
   addFacts(
     section,
-    fact('State', `${result.state} (${result.provisioningState})`),
+    // The provisioning state only when it says more than the state (Healthy/Succeeded, Failed/Failed).
+    fact('State', stateText(result.state, result.provisioningState)),
     fact('Changed', result.changed ? 'yes' : 'no (nothing to do)'),
     fact('Scoring URI', result.scoringUri, { code: true }),
     fact('Traffic before', formatMap(result.previousTraffic)),
@@ -294,6 +314,7 @@ async function registerInlineModel(
   ref: Extract<ModelRef, { kind: 'path' }>,
   ws: AzureWorkspace,
   session: AzureSession,
+  followSymlinks: boolean,
 ): Promise<ModelRef> {
   const { deps } = session;
   const registry = new AzureModelRegistry(ws, {
@@ -312,7 +333,7 @@ async function registerInlineModel(
       tags: {},
       properties: {},
     },
-    { dedupe: true },
+    { dedupe: true, followSymlinks },
   );
   return { kind: 'version', name: model.name, version: model.version };
 }
@@ -338,4 +359,11 @@ function refText(ref: ModelRef): string {
     case 'path':
       return ref.path;
   }
+}
+
+function stateText(state: string, provisioningState: string): string {
+  const redundant =
+    provisioningState.toLowerCase() === state.toLowerCase() ||
+    (state === 'Healthy' && provisioningState === 'Succeeded');
+  return redundant ? state : `${state} (${provisioningState})`;
 }

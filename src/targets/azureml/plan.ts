@@ -73,6 +73,8 @@ export interface DesiredDeployment {
    * test it, then give it the traffic (blue-green). Decided here, from the endpoint read the plan makes anyway.
    */
   gateWhenServing?: boolean;
+  /** Include what symlinks leaving the code folder point at (else they are refused). */
+  followSymlinks?: boolean;
 }
 
 export type ResourceAction = 'create' | 'update' | 'none';
@@ -125,7 +127,11 @@ export async function planDeployment(
   const notes: string[] = [];
   checkCompute(desired, computeKind, endpointName, current);
 
-  const assets = await planDeploymentAssets(ws, spec, opts);
+  const assets = await planDeploymentAssets(ws, spec, {
+    ...opts,
+    ...(desired.followSymlinks ? { followSymlinks: true } : {}),
+  });
+  if (assets.code?.kind === 'asset' && assets.code.asset.warning) notes.push(assets.code.asset.warning);
   const settings = { ...desired.endpoint, computeKind };
   const endpoint = planEndpoint(ws, settings, current);
   const body = onlineDeploymentBody(spec, assets.ids, location);

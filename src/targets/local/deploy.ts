@@ -140,7 +140,7 @@ export async function deployLocal(
     };
   }
 
-  const model = req.model ? await resolveModel(req.model, registry, log) : undefined;
+  const model = req.model ? await resolveModel(req.model, registry, log, opts.followSymlinks) : undefined;
   if (model) {
     report.event(
       section,
@@ -224,7 +224,12 @@ function finishLocal(
   );
 }
 
-async function resolveModel(ref: ModelRef, registry: LocalModelRegistry, log: Log): Promise<RegisteredModel> {
+async function resolveModel(
+  ref: ModelRef,
+  registry: LocalModelRegistry,
+  log: Log,
+  followSymlinks = false,
+): Promise<RegisteredModel> {
   switch (ref.kind) {
     case 'path': {
       const name = ref.name ?? defaultModelName(ref.path);
@@ -237,7 +242,7 @@ async function resolveModel(ref: ModelRef, registry: LocalModelRegistry, log: Lo
           tags: {},
           properties: {},
         },
-        { dedupe: true },
+        { dedupe: true, followSymlinks },
       );
       log.info(
         `model ${model.id} ${model.reused ? 'reused (identical content)' : 'registered'} from ${ref.path}`,
@@ -280,7 +285,7 @@ async function planLocal(
   let modelPlan: LocalPlan['model'] = { ref: '(none)', action: 'use' };
   if (req.model?.kind === 'path') {
     const name = req.model.name ?? defaultModelName(req.model.path);
-    const hash = (await hashContent(req.model.path)).hash;
+    const hash = (await hashContent(req.model.path, undefined, { followSymlinks: opts.followSymlinks })).hash;
     const latest = await registry.resolve(name, req.model.version);
     if (latest && latest.contentHash === hash) {
       model = latest;

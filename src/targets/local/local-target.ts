@@ -38,5 +38,6 @@ export function openLocalTarget(localDir: string, deps: TargetDeps): Target {
     delete: (request) => deleteLocal(localDir, request, deps, io),
     // One deployment per local endpoint and no traffic to shift: a cancelled run leaves nothing to restore.
     async restoreAfterCancel() {},
+    notes: () => [],
   };
 }

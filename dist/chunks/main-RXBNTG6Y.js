@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{smokeTestAction}from"./chunk-SLWBFG6D.js";import"./chunk-ZBKA5HEV.js";import"./chunk-H556IFQ2.js";import"./chunk-D57SOJCT.js";import"./chunk-KGMRVNNE.js";import"./chunk-ZFZPVNHN.js";import"./chunk-QJSVLKTE.js";import"./chunk-ZQGPKLH6.js";import"./chunk-C2364QBK.js";import"./chunk-2AGCONYU.js";import"./chunk-O2SYOV3P.js";import"./chunk-DBUAQ257.js";import"./chunk-EASL2KXU.js";import"./chunk-6YRY3X7H.js";export{smokeTestAction};

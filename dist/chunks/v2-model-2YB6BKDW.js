@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{MODEL_KEYS,isModelUri,loadV2Model,modelFieldsSchema,modelFromSource}from"./chunk-5GDRGSIG.js";import"./chunk-SEG56LJX.js";import"./chunk-VACRAXI2.js";import"./chunk-7N4ZDPHR.js";import"./chunk-O2SYOV3P.js";import"./chunk-DBUAQ257.js";import"./chunk-6YRY3X7H.js";export{MODEL_KEYS,isModelUri,loadV2Model,modelFieldsSchema,modelFromSource};

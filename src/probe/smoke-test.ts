@@ -192,40 +192,15 @@ async function smokeTestWith(
   deps: SmokeTestDeps,
   pool: PlainHttpPool,
 ): Promise<SmokeTestResult> {
-  const s = settingsOf(options);
-  const { log } = deps;
-  const url = options.scoringUri;
-  const sentHeaders = options.requests.map((r) => headersFor(options.headers ?? {}, r));
-  const redact = createRedactor({
-    headers: Object.assign({}, ...sentHeaders),
-    ...(options.secretHeaders ? { secretHeaders: options.secretHeaders } : {}),
-    ...(options.secrets ? { secrets: options.secrets } : {}),
-  });
-  const send = (index: number) =>
-    sendRequest({
-      url,
-      method: 'POST',
-      headers: sentHeaders[index]!,
-      body: options.requests[index]!.body,
-      timeoutMs: s.requestTimeoutMs,
-      plainPool: pool,
-      ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
-    });
-  const transcript: TranscriptEntry[] = [];
-  const record = (kind: TranscriptEntry['kind'], index: number, outcome: ProbeOutcome) =>
-    transcript.push(
-      transcriptEntry(kind, url, options.requests[index]!, sentHeaders[index]!, outcome, redact),
-    );
-
-  log.info(
-    `Smoke testing ${redact.text(url)}: ${options.requests.length} request file(s) × ${s.requestsPerFile} request(s), concurrency ${s.concurrency}`,
+  const run = new ProbeRun(options, deps, pool);
+  deps.log.info(
+    `Smoke testing ${run.redact.text(options.scoringUri)}: ${options.requests.length} request file(s) × ${run.s.requestsPerFile} request(s), concurrency ${run.s.concurrency}`,
   );
-
   // 1. Readiness, on the first request.
-  const ready = await waitUntilReady(() => send(0), {
-    readyTimeoutSeconds: s.readyTimeoutSeconds,
+  const ready = await waitUntilReady(() => run.send(0), {
+    readyTimeoutSeconds: run.s.readyTimeoutSeconds,
     clock: deps.clock,
-    log,
+    log: deps.log,
     ...(options.readyBackoff?.initialDelayMs !== undefined
       ? { initialDelayMs: options.readyBackoff.initialDelayMs }
       : {}),
@@ -234,8 +209,79 @@ async function smokeTestWith(
       : {}),
     ...(deps.random ? { random: deps.random } : {}),
   });
-  if (!ready.ready) {
-    record('readiness', 0, ready.outcome);
+  if (!ready.ready) return run.notReady(ready);
+  deps.log.info(`Service ready after ${ready.attempts} attempt(s) (${describeOutcome(ready.outcome)})`);
+  // 2. Each request file: warmup, then the measured requests, each response checked.
+  for (let index = 0; index < options.requests.length; index++) await run.probeFile(index);
+  // 3. Totals and the latency budget.
+  return run.result({ ready: true, attempts: ready.attempts, waitedMs: ready.waitedMs });
+}
+
+/** One smoke test: how to send, what was sent and seen so far, and the result built from it. */
+class ProbeRun {
+  readonly s: Settings;
+  readonly redact: ReturnType<typeof createRedactor>;
+  readonly transcript: TranscriptEntry[] = [];
+  readonly #files: FileResult[] = [];
+  readonly #failures: ProbeFailure[] = [];
+  readonly #latencies: number[] = [];
+  readonly #classes: string[] = [];
+  #first: ProbeOutcome | undefined;
+  #sent = 0;
+  readonly #options: SmokeTestOptions;
+  readonly #deps: SmokeTestDeps;
+  readonly #pool: PlainHttpPool;
+  readonly #sentHeaders: Record<string, string>[];
+  readonly #assertions: ReturnType<typeof buildAssertions>;
+
+  constructor(options: SmokeTestOptions, deps: SmokeTestDeps, pool: PlainHttpPool) {
+    this.#options = options;
+    this.#deps = deps;
+    this.#pool = pool;
+    this.s = settingsOf(options);
+    this.#sentHeaders = options.requests.map((r) => headersFor(options.headers ?? {}, r));
+    this.redact = createRedactor({
+      headers: Object.assign({}, ...this.#sentHeaders),
+      ...(options.secretHeaders ? { secretHeaders: options.secretHeaders } : {}),
+      ...(options.secrets ? { secrets: options.secrets } : {}),
+    });
+    this.#assertions = buildAssertions({
+      expectStatus: this.s.expectStatus,
+      expectJson: options.expectJson,
+      ...(options.hasExpectJson !== undefined ? { hasExpectJson: options.hasExpectJson } : {}),
+      expectations: options.expectations ?? [],
+      ...(options.schema ? { schema: options.schema } : {}),
+    });
+  }
+
+  send(index: number): Promise<ProbeOutcome> {
+    return sendRequest({
+      url: this.#options.scoringUri,
+      method: 'POST',
+      headers: this.#sentHeaders[index]!,
+      body: this.#options.requests[index]!.body,
+      timeoutMs: this.s.requestTimeoutMs,
+      plainPool: this.#pool,
+      ...(this.#deps.dispatcher ? { dispatcher: this.#deps.dispatcher } : {}),
+    });
+  }
+
+  #record(kind: TranscriptEntry['kind'], index: number, outcome: ProbeOutcome): void {
+    this.transcript.push(
+      transcriptEntry(
+        kind,
+        this.#options.scoringUri,
+        this.#options.requests[index]!,
+        this.#sentHeaders[index]!,
+        outcome,
+        this.redact,
+      ),
+    );
+  }
+
+  /** The service never answered: a failed result with the last outcome and no measured request. */
+  notReady(ready: Extract<Awaited<ReturnType<typeof waitUntilReady>>, { ready: false }>): SmokeTestResult {
+    this.#record('readiness', 0, ready.outcome);
     const failure: ProbeFailure = {
       path: '',
       op: 'ready',
@@ -243,7 +289,8 @@ async function smokeTestWith(
       actual: describeOutcome(ready.outcome),
       message: ready.reason,
     };
-    return redact.deep({
+    const maxLatencyMs = this.#options.maxLatencyMs;
+    return this.redact.deep({
       passed: false,
       message: `smoke test failed: ${ready.reason}`,
       ...(ready.outcome.status !== undefined ? { statusCode: ready.outcome.status } : {}),
@@ -254,36 +301,24 @@ async function smokeTestWith(
       errorsByClass: {},
       files: [],
       budget: {
-        ...(options.maxLatencyMs !== undefined ? { maxLatencyMs: options.maxLatencyMs } : {}),
+        ...(maxLatencyMs !== undefined ? { maxLatencyMs } : {}),
         p95: 0,
-        passed: options.maxLatencyMs === undefined,
+        passed: maxLatencyMs === undefined,
       },
       readiness: { ready: false, attempts: ready.attempts, waitedMs: ready.waitedMs, message: ready.reason },
-      transcript,
+      transcript: this.transcript,
     });
   }
-  log.info(`Service ready after ${ready.attempts} attempt(s) (${describeOutcome(ready.outcome)})`);
 
-  // 2. Each request file: warmup, then the measured requests, each response checked.
-  const assertions = buildAssertions({
-    expectStatus: s.expectStatus,
-    expectJson: options.expectJson,
-    ...(options.hasExpectJson !== undefined ? { hasExpectJson: options.hasExpectJson } : {}),
-    expectations: options.expectations ?? [],
-    ...(options.schema ? { schema: options.schema } : {}),
-  });
-  const needsJson = assertions.some((a) => a.onBody);
-  const files: FileResult[] = [];
-  const failures: ProbeFailure[] = [];
-  const allLatencies: number[] = [];
-  const allClasses: string[] = [];
-  let first: ProbeOutcome | undefined;
-  let sent = 0;
-
-  for (let index = 0; index < options.requests.length; index++) {
-    const request = options.requests[index]!;
+  /** Warmup, then the file's measured requests, each response checked against every assertion. */
+  async probeFile(index: number): Promise<void> {
+    const s = this.s;
+    const log = this.#deps.log;
+    const request = this.#options.requests[index]!;
+    const assertions = this.#assertions;
+    const needsJson = assertions.some((a) => a.onBody);
     if (s.warmup > 0) {
-      await runPool(s.warmup, s.concurrency, () => send(index));
+      await runPool(s.warmup, s.concurrency, () => this.send(index));
       log.debug(`${request.name}: ${s.warmup} warmup request(s) sent`);
     }
     const tallies = assertions.map(() => ({
@@ -295,26 +330,26 @@ async function smokeTestWith(
     const classes: string[] = [];
     let failureKept = false;
     const outcomes = await runPool(s.requestsPerFile, s.concurrency, async (i) => {
-      const outcome = await send(index);
-      sent++;
+      const outcome = await this.send(index);
+      this.#sent++;
       if (outcome.status !== undefined) latencies.push(outcome.latencyMs);
       const cls = unexpectedClass(outcome, s.expectStatus);
       if (cls) classes.push(cls);
       const failed = checkAll(assertions, tallies, outcome, s.expectStatus, needsJson);
       // The file's first exchange always; failing ones while there is room (one per file at least).
-      if (i === 0 || (failed && (!failureKept || transcript.length < s.transcriptLimit))) {
-        record('measured', index, outcome);
+      if (i === 0 || (failed && (!failureKept || this.transcript.length < s.transcriptLimit))) {
+        this.#record('measured', index, outcome);
         if (failed) failureKept = true;
       }
       return outcome;
     });
-    first ??= outcomes[0];
-    allLatencies.push(...latencies);
-    allClasses.push(...classes);
+    this.#first ??= outcomes[0];
+    this.#latencies.push(...latencies);
+    this.#classes.push(...classes);
     const results: AssertionResult[] = assertions.map((a, k) => {
       const t = tallies[k]!;
       const passed = t.checked > 0 && t.failed === 0;
-      if (t.first) failures.push({ ...t.first, file: request.name });
+      if (t.first) this.#failures.push({ ...t.first, file: request.name });
       return {
         text: a.text,
         passed,
@@ -329,7 +364,7 @@ async function smokeTestWith(
     });
     const stats = summarizeLatency(latencies);
     const firstStatus = outcomes[0]?.status;
-    files.push({
+    this.#files.push({
       name: request.name,
       requests: outcomes.length,
       ...(firstStatus !== undefined ? { statusCode: firstStatus } : {}),
@@ -344,52 +379,55 @@ async function smokeTestWith(
     );
   }
 
-  // 3. Totals and the latency budget.
-  const latency = summarizeLatency(allLatencies);
-  const budgetPassed =
-    options.maxLatencyMs === undefined || (latency.count > 0 && latency.p95 <= options.maxLatencyMs);
-  if (!budgetPassed) {
-    const expected = `p95 <= ${options.maxLatencyMs} ms`;
-    const actual = latency.count > 0 ? `${latency.p95} ms` : 'no measured response';
-    failures.push({
-      path: 'latency',
-      op: 'max-latency-ms',
-      expected,
-      actual,
-      message: `latency: expected ${expected}, got ${actual}`,
+  /** Totals, the latency budget, the verdict. */
+  result(readiness: SmokeTestResult['readiness']): SmokeTestResult {
+    const maxLatencyMs = this.#options.maxLatencyMs;
+    const failures = this.#failures;
+    const latency = summarizeLatency(this.#latencies);
+    const budgetPassed = maxLatencyMs === undefined || (latency.count > 0 && latency.p95 <= maxLatencyMs);
+    if (!budgetPassed) {
+      const expected = `p95 <= ${maxLatencyMs} ms`;
+      const actual = latency.count > 0 ? `${latency.p95} ms` : 'no measured response';
+      failures.push({
+        path: 'latency',
+        op: 'max-latency-ms',
+        expected,
+        actual,
+        message: `latency: expected ${expected}, got ${actual}`,
+      });
+    }
+    const allAssertions = this.#files.flatMap((f) => f.assertions);
+    const passed = failures.length === 0 && allAssertions.every((a) => a.passed);
+    const message = passed
+      ? `smoke test passed: ${allAssertions.length} assertion(s) on ${this.#sent} request(s), p95 ${latency.p95} ms`
+      : `smoke test failed: ${failures.length} failure(s); first: ${failures[0]?.message ?? 'an assertion was not checked'}`;
+    const first = this.#first;
+    if (first) {
+      this.#deps.log.debug(
+        `First response (${describeOutcome(first)}): ${this.redact.text(cutBuffer(first.body, DEBUG_BODY_BYTES))}`,
+      );
+    }
+    return this.redact.deep({
+      passed,
+      message,
+      ...(first?.status !== undefined ? { statusCode: first.status } : {}),
+      response: first ? cutBuffer(first.body, RESPONSE_OUTPUT_BYTES) : '',
+      requests: this.#sent,
+      failures,
+      latency,
+      errorsByClass: countByClass(this.#classes),
+      files: this.#files,
+      budget: {
+        ...(maxLatencyMs !== undefined ? { maxLatencyMs } : {}),
+        p95: latency.p95,
+        passed: budgetPassed,
+      },
+      readiness,
+      transcript: this.transcript,
     });
   }
-  const allAssertions = files.flatMap((f) => f.assertions);
-  const passed = failures.length === 0 && allAssertions.every((a) => a.passed);
-  const message = passed
-    ? `smoke test passed: ${allAssertions.length} assertion(s) on ${sent} request(s), p95 ${latency.p95} ms`
-    : `smoke test failed: ${failures.length} failure(s); first: ${failures[0]?.message ?? 'an assertion was not checked'}`;
-  if (first)
-    log.debug(
-      `First response (${describeOutcome(first)}): ${redact.text(cutBuffer(first.body, DEBUG_BODY_BYTES))}`,
-    );
-
-  return redact.deep({
-    passed,
-    message,
-    ...(first?.status !== undefined ? { statusCode: first.status } : {}),
-    response: first ? cutBuffer(first.body, RESPONSE_OUTPUT_BYTES) : '',
-    requests: sent,
-    failures,
-    latency,
-    errorsByClass: countByClass(allClasses),
-    files,
-    budget: {
-      ...(options.maxLatencyMs !== undefined ? { maxLatencyMs: options.maxLatencyMs } : {}),
-      p95: latency.p95,
-      passed: budgetPassed,
-    },
-    readiness: { ready: true, attempts: ready.attempts, waitedMs: ready.waitedMs },
-    transcript,
-  });
 }
 
-/** Checks one response against every assertion, updating the tallies; true when any failed. */
 function checkAll(
   assertions: readonly Assertion[],
   tallies: { checked: number; failed: number; first: AssertionFailure | undefined }[],

@@ -409,151 +409,67 @@ function translateAci(t: Translation, c: Fields, source: SourceFile): V1Deployme
   };
 }
 
-function translateAks(t: Translation, c: Fields): V1DeploymentConfig {
+/** What the AKS translation reads more than once: the resource figures, where they were written, the scaler. */
+interface AksFields {
+  c: Fields;
+  at: ReturnType<typeof resources>['at'];
+  crr: ReturnType<typeof resources>['crr'];
+  cpu: number;
+  memory: number;
+  cpuLimit: number | null | undefined;
+  cpuLimitAt: At;
+  memoryLimit: number | null | undefined;
+  memoryLimitAt: At;
+  gpuCores: number | null | undefined;
+  gpuAt: At;
+  probe: Probe;
+  scaler: Scaler;
+  scalerKey: 'autoScaler' | 'autoscaler';
+  minReplicas: number;
+  maxReplicas: number;
+}
+
+function aksFields(c: Fields): AksFields {
   const { crr, at } = resources(c);
-  const cpuLimit = crr.cpuLimit ?? crr.cpu_limit ?? c.cpu_limit;
-  const cpuLimitAt: At = defined(crr.cpuLimit)
-    ? at('cpuLimit')
-    : defined(crr.cpu_limit)
-      ? at('cpu_limit')
-      : ['cpu_limit'];
-  const memoryLimit = crr.memoryInGBLimit ?? crr.memory_in_gb_limit ?? c.memory_in_gb_limit;
-  const memoryLimitAt: At = defined(crr.memoryInGBLimit)
-    ? at('memoryInGBLimit')
-    : defined(crr.memory_in_gb_limit)
-      ? at('memory_in_gb_limit')
-      : ['memory_in_gb_limit'];
-  const gpuCores = c.gpuCores ?? crr.gpu;
-  const gpuAt: At = defined(c.gpuCores) ? ['gpuCores'] : at('gpu');
-
-  // §3.2 numeric checks
-  t.positive(at('cpu'), crr.cpu);
-  t.positive(at('memoryInGB'), crr.memoryInGB);
-  t.positive(['scoringTimeoutMs'], c.scoringTimeoutMs);
-  t.positive(['maxConcurrentRequestsPerContainer'], c.maxConcurrentRequestsPerContainer);
-  t.positive(['maxQueueWaitMs'], c.maxQueueWaitMs);
-  t.positive(['numReplicas'], c.numReplicas);
-  const probe = (c.livenessProbeRequirements ?? {}) as Probe;
-  for (const key of Object.keys(probe) as (keyof Probe)[])
-    t.positive(['livenessProbeRequirements', key], probe[key]);
-  if (defined(gpuCores) && (gpuCores < 0 || !Number.isInteger(gpuCores)))
-    t.issue(gpuAt, 'must be a whole number, 0 or more');
-  const cpu = crr.cpu ?? 0.1;
-  const memory = crr.memoryInGB ?? 0.5;
-  if (defined(cpuLimit) && cpuLimit < cpu) t.issue(cpuLimitAt, `must be at least the cpu request (${cpu})`);
-  if (defined(memoryLimit) && memoryLimit < memory)
-    t.issue(memoryLimitAt, `must be at least the memoryInGB request (${memory})`);
-
-  // §3.2 auth and scaling checks
-  if (c.authEnabled && c.tokenAuthEnabled)
-    t.issue(['tokenAuthEnabled'], 'cannot be true together with authEnabled: true');
-  const scalerKey = defined(c.autoScaler) ? 'autoScaler' : 'autoscaler';
   const scaler = (c.autoScaler ?? c.autoscaler ?? {}) as Scaler;
-  const enabled = scaler.autoscaleEnabled;
-  if (enabled === true && defined(c.numReplicas)) {
-    t.issue(['numReplicas'], `cannot be combined with ${scalerKey}.autoscaleEnabled: true`);
-  }
-  if (enabled === false && !defined(c.numReplicas))
-    t.issue([scalerKey, 'autoscaleEnabled'], 'false needs numReplicas');
-  for (const key of ['minReplicas', 'maxReplicas', 'refreshPeriodInSeconds', 'targetUtilization'] as const) {
-    if (defined(scaler[key]) && enabled !== true) {
-      t.issue([scalerKey, key], `is only allowed with ${scalerKey}.autoscaleEnabled: true`);
-    }
-  }
-  const minReplicas = scaler.minReplicas ?? 1;
-  const maxReplicas = scaler.maxReplicas ?? 10;
-  if (minReplicas > maxReplicas)
-    t.issue([scalerKey, 'minReplicas'], `must not be greater than maxReplicas (${maxReplicas})`);
-  t.positive([scalerKey, 'minReplicas'], scaler.minReplicas);
-  t.positive([scalerKey, 'maxReplicas'], scaler.maxReplicas);
-  t.positive([scalerKey, 'refreshPeriodInSeconds'], scaler.refreshPeriodInSeconds);
-
-  // Translation (§6.4)
-  const requests: ResourceAmounts = { cpu: cpuQuantity(cpu), memory: memoryQuantity(memory) };
-  const limits: ResourceAmounts = compact({
-    cpu: defined(cpuLimit) ? cpuQuantity(cpuLimit) : undefined,
-    memory: defined(memoryLimit) ? memoryQuantity(memoryLimit) : undefined,
-  });
-  t.note(
-    'info',
-    ['containerResourceRequirements'],
-    `→ resources.requests cpu "${requests.cpu}", memory "${requests.memory}"` +
-      (defined(crr.cpu) && defined(crr.memoryInGB)
-        ? ' (GB read as GiB)'
-        : " (v1's defaults 0.1 CPU / 0.5 GB written explicitly; v2 would take the instance type's requests)"),
-  );
-  if (gpuCores && gpuCores > 0) {
-    limits.gpu = String(gpuCores);
-    // GPUs go only under limits, and then limits.cpu and limits.memory are required.
-    limits.cpu ??= requests.cpu;
-    limits.memory ??= requests.memory;
-    t.note(
-      'info',
-      gpuAt,
-      `→ resources.limits gpu "${limits.gpu}" (with cpu and memory limits); choose a GPU instance type`,
-    );
-  }
-
-  let scaleSettings: ScaleSettings;
-  let instanceCount: number | undefined;
-  if (defined(c.numReplicas)) {
-    scaleSettings = { type: 'default' };
-    instanceCount = c.numReplicas;
-    t.note('info', ['numReplicas'], `→ instance_count ${c.numReplicas} with scale_settings type default`);
-  } else {
-    scaleSettings = {
-      type: 'target_utilization',
-      minInstances: minReplicas,
-      maxInstances: maxReplicas,
-      pollingIntervalSeconds: scaler.refreshPeriodInSeconds ?? 1,
-      targetUtilizationPercentage: scaler.targetUtilization ?? 70,
-    };
-    const message =
-      `autoscaling → scale_settings target_utilization (min ${minReplicas}, max ${maxReplicas})` +
-      (defined(scaler.maxReplicas)
-        ? ''
-        : "; v1's default maxReplicas 10 written explicitly (v2's default is 1)");
-    if (defined(c.autoScaler ?? c.autoscaler)) t.note('info', [scalerKey], message);
-    else t.fileNote('info', message);
-  }
-
-  const requestSettings = {
-    requestTimeoutMs: c.scoringTimeoutMs ?? 60000,
-    maxConcurrentRequestsPerInstance: c.maxConcurrentRequestsPerContainer ?? 1,
-    maxQueueWaitMs: c.maxQueueWaitMs ?? 500,
+  return {
+    c,
+    at,
+    crr,
+    cpu: crr.cpu ?? 0.1,
+    memory: crr.memoryInGB ?? 0.5,
+    cpuLimit: crr.cpuLimit ?? crr.cpu_limit ?? c.cpu_limit,
+    cpuLimitAt: defined(crr.cpuLimit)
+      ? at('cpuLimit')
+      : defined(crr.cpu_limit)
+        ? at('cpu_limit')
+        : ['cpu_limit'],
+    memoryLimit: crr.memoryInGBLimit ?? crr.memory_in_gb_limit ?? c.memory_in_gb_limit,
+    memoryLimitAt: defined(crr.memoryInGBLimit)
+      ? at('memoryInGBLimit')
+      : defined(crr.memory_in_gb_limit)
+        ? at('memory_in_gb_limit')
+        : ['memory_in_gb_limit'],
+    gpuCores: c.gpuCores ?? crr.gpu,
+    gpuAt: defined(c.gpuCores) ? ['gpuCores'] : at('gpu'),
+    probe: (c.livenessProbeRequirements ?? {}) as Probe,
+    scaler,
+    scalerKey: defined(c.autoScaler) ? 'autoScaler' : 'autoscaler',
+    minReplicas: scaler.minReplicas ?? 1,
+    maxReplicas: scaler.maxReplicas ?? 10,
   };
-  if (!defined(c.scoringTimeoutMs)) {
-    t.fileNote(
-      'info',
-      "request_timeout_ms 60000: v1's default scoringTimeoutMs written explicitly (v2's default is 5000)",
-    );
-  }
-  const livenessProbe: ProbeSettings = {
-    initialDelaySeconds: probe.initialDelaySeconds ?? 310,
-    periodSeconds: probe.periodSeconds ?? 10,
-    timeoutSeconds: probe.timeoutSeconds ?? 2,
-    successThreshold: probe.successThreshold ?? 1,
-    failureThreshold: probe.failureThreshold ?? 3,
-  };
-  if (!defined(probe.initialDelaySeconds) || !defined(probe.failureThreshold)) {
-    const message =
-      "liveness probe: v1's defaults written explicitly (initial_delay 310, failure_threshold 3; v2's are 10 and 30)";
-    if (defined(c.livenessProbeRequirements)) t.note('info', ['livenessProbeRequirements'], message);
-    else t.fileNote('info', message);
-  }
+}
 
-  let authMode: EndpointSpec['authMode'] = 'key';
-  const authEnabled = c.authEnabled ?? true;
-  if (c.tokenAuthEnabled && !c.authEnabled) {
-    authMode = 'aml_token';
-    t.note('info', ['tokenAuthEnabled'], 'true → auth_mode aml_token (the Azure ML token v1 used)');
-  } else if (!authEnabled && !c.tokenAuthEnabled) {
-    t.note(
-      'warning',
-      ['authEnabled'],
-      'false: Kubernetes endpoints have no anonymous mode, so key auth is used',
-    );
-  }
+function translateAks(t: Translation, c: Fields): V1DeploymentConfig {
+  const f = aksFields(c);
+  checkAksNumbers(t, f);
+  checkAksAuthAndScaling(t, f);
+  // Translation (§6.4), its notes in this order.
+  const resources = aksResources(t, f);
+  const { scaleSettings, instanceCount } = aksScale(t, f);
+  const requestSettings = aksRequestSettings(t, c);
+  const livenessProbe = aksLivenessProbe(t, f);
+  const authMode = aksAuthMode(t, c);
   if (c.namespace) {
     t.note(
       'warning',
@@ -574,13 +490,12 @@ function translateAks(t: Translation, c: Fields): V1DeploymentConfig {
     'info',
     'computeType AKS → a Kubernetes online deployment; the cluster must be attached as a KubernetesCompute (a v1 AksCompute cannot be used from v2)',
   );
-
   return compact({
     computeType: 'aks' as const,
     endpoint: compact({ computeKind: 'kubernetes' as const, authMode, compute: computeName }),
     deployment: compact({
       computeKind: 'kubernetes' as const,
-      resources: compact({ requests, limits: Object.keys(limits).length ? limits : undefined }),
+      resources,
       scaleSettings,
       instanceCount,
       requestSettings,
@@ -589,6 +504,150 @@ function translateAks(t: Translation, c: Fields): V1DeploymentConfig {
     }),
     computeName,
   });
+}
+
+/** §3.2 numeric checks. */
+function checkAksNumbers(t: Translation, f: AksFields): void {
+  const { c, at, crr } = f;
+  t.positive(at('cpu'), crr.cpu);
+  t.positive(at('memoryInGB'), crr.memoryInGB);
+  t.positive(['scoringTimeoutMs'], c.scoringTimeoutMs);
+  t.positive(['maxConcurrentRequestsPerContainer'], c.maxConcurrentRequestsPerContainer);
+  t.positive(['maxQueueWaitMs'], c.maxQueueWaitMs);
+  t.positive(['numReplicas'], c.numReplicas);
+  for (const key of Object.keys(f.probe) as (keyof Probe)[])
+    t.positive(['livenessProbeRequirements', key], f.probe[key]);
+  if (defined(f.gpuCores) && (f.gpuCores < 0 || !Number.isInteger(f.gpuCores)))
+    t.issue(f.gpuAt, 'must be a whole number, 0 or more');
+  if (defined(f.cpuLimit) && f.cpuLimit < f.cpu)
+    t.issue(f.cpuLimitAt, `must be at least the cpu request (${f.cpu})`);
+  if (defined(f.memoryLimit) && f.memoryLimit < f.memory)
+    t.issue(f.memoryLimitAt, `must be at least the memoryInGB request (${f.memory})`);
+}
+
+/** §3.2 auth and scaling checks. */
+function checkAksAuthAndScaling(t: Translation, f: AksFields): void {
+  const { c, scaler, scalerKey } = f;
+  if (c.authEnabled && c.tokenAuthEnabled)
+    t.issue(['tokenAuthEnabled'], 'cannot be true together with authEnabled: true');
+  const enabled = scaler.autoscaleEnabled;
+  if (enabled === true && defined(c.numReplicas)) {
+    t.issue(['numReplicas'], `cannot be combined with ${scalerKey}.autoscaleEnabled: true`);
+  }
+  if (enabled === false && !defined(c.numReplicas))
+    t.issue([scalerKey, 'autoscaleEnabled'], 'false needs numReplicas');
+  for (const key of ['minReplicas', 'maxReplicas', 'refreshPeriodInSeconds', 'targetUtilization'] as const) {
+    if (defined(scaler[key]) && enabled !== true) {
+      t.issue([scalerKey, key], `is only allowed with ${scalerKey}.autoscaleEnabled: true`);
+    }
+  }
+  if (f.minReplicas > f.maxReplicas)
+    t.issue([scalerKey, 'minReplicas'], `must not be greater than maxReplicas (${f.maxReplicas})`);
+  t.positive([scalerKey, 'minReplicas'], scaler.minReplicas);
+  t.positive([scalerKey, 'maxReplicas'], scaler.maxReplicas);
+  t.positive([scalerKey, 'refreshPeriodInSeconds'], scaler.refreshPeriodInSeconds);
+}
+
+/** §6.4: requests always, limits when given; GPUs only under limits (which then need cpu and memory). */
+function aksResources(t: Translation, f: AksFields): { requests: ResourceAmounts; limits?: ResourceAmounts } {
+  const { crr } = f;
+  const requests: ResourceAmounts = { cpu: cpuQuantity(f.cpu), memory: memoryQuantity(f.memory) };
+  const limits: ResourceAmounts = compact({
+    cpu: defined(f.cpuLimit) ? cpuQuantity(f.cpuLimit) : undefined,
+    memory: defined(f.memoryLimit) ? memoryQuantity(f.memoryLimit) : undefined,
+  });
+  t.note(
+    'info',
+    ['containerResourceRequirements'],
+    `→ resources.requests cpu "${requests.cpu}", memory "${requests.memory}"` +
+      (defined(crr.cpu) && defined(crr.memoryInGB)
+        ? ' (GB read as GiB)'
+        : " (v1's defaults 0.1 CPU / 0.5 GB written explicitly; v2 would take the instance type's requests)"),
+  );
+  if (f.gpuCores && f.gpuCores > 0) {
+    limits.gpu = String(f.gpuCores);
+    limits.cpu ??= requests.cpu;
+    limits.memory ??= requests.memory;
+    t.note(
+      'info',
+      f.gpuAt,
+      `→ resources.limits gpu "${limits.gpu}" (with cpu and memory limits); choose a GPU instance type`,
+    );
+  }
+  return compact({ requests, limits: Object.keys(limits).length ? limits : undefined });
+}
+
+/** numReplicas → a fixed instance count; else v1's autoscaler → target_utilization. */
+function aksScale(t: Translation, f: AksFields): { scaleSettings: ScaleSettings; instanceCount?: number } {
+  const { c, scaler, scalerKey } = f;
+  if (defined(c.numReplicas)) {
+    t.note('info', ['numReplicas'], `→ instance_count ${c.numReplicas} with scale_settings type default`);
+    return { scaleSettings: { type: 'default' }, instanceCount: c.numReplicas };
+  }
+  const message =
+    `autoscaling → scale_settings target_utilization (min ${f.minReplicas}, max ${f.maxReplicas})` +
+    (defined(scaler.maxReplicas)
+      ? ''
+      : "; v1's default maxReplicas 10 written explicitly (v2's default is 1)");
+  if (defined(c.autoScaler ?? c.autoscaler)) t.note('info', [scalerKey], message);
+  else t.fileNote('info', message);
+  return {
+    scaleSettings: {
+      type: 'target_utilization',
+      minInstances: f.minReplicas,
+      maxInstances: f.maxReplicas,
+      pollingIntervalSeconds: scaler.refreshPeriodInSeconds ?? 1,
+      targetUtilizationPercentage: scaler.targetUtilization ?? 70,
+    },
+  };
+}
+
+function aksRequestSettings(t: Translation, c: Fields) {
+  if (!defined(c.scoringTimeoutMs)) {
+    t.fileNote(
+      'info',
+      "request_timeout_ms 60000: v1's default scoringTimeoutMs written explicitly (v2's default is 5000)",
+    );
+  }
+  return {
+    requestTimeoutMs: c.scoringTimeoutMs ?? 60000,
+    maxConcurrentRequestsPerInstance: c.maxConcurrentRequestsPerContainer ?? 1,
+    maxQueueWaitMs: c.maxQueueWaitMs ?? 500,
+  };
+}
+
+function aksLivenessProbe(t: Translation, f: AksFields): ProbeSettings {
+  const { probe, c } = f;
+  if (!defined(probe.initialDelaySeconds) || !defined(probe.failureThreshold)) {
+    const message =
+      "liveness probe: v1's defaults written explicitly (initial_delay 310, failure_threshold 3; v2's are 10 and 30)";
+    if (defined(c.livenessProbeRequirements)) t.note('info', ['livenessProbeRequirements'], message);
+    else t.fileNote('info', message);
+  }
+  return {
+    initialDelaySeconds: probe.initialDelaySeconds ?? 310,
+    periodSeconds: probe.periodSeconds ?? 10,
+    timeoutSeconds: probe.timeoutSeconds ?? 2,
+    successThreshold: probe.successThreshold ?? 1,
+    failureThreshold: probe.failureThreshold ?? 3,
+  };
+}
+
+/** tokenAuthEnabled → aml_token; otherwise key (Kubernetes endpoints have no anonymous mode). */
+function aksAuthMode(t: Translation, c: Fields): EndpointSpec['authMode'] {
+  const authEnabled = c.authEnabled ?? true;
+  if (c.tokenAuthEnabled && !c.authEnabled) {
+    t.note('info', ['tokenAuthEnabled'], 'true → auth_mode aml_token (the Azure ML token v1 used)');
+    return 'aml_token';
+  }
+  if (!authEnabled && !c.tokenAuthEnabled) {
+    t.note(
+      'warning',
+      ['authEnabled'],
+      'false: Kubernetes endpoints have no anonymous mode, so key auth is used',
+    );
+  }
+  return 'key';
 }
 
 /** A v1 deploymentconfig (JSON or YAML). Translation notes are added to `notes`. */

@@ -2,7 +2,7 @@
 // (the code). scripts/build.mjs writes them; test/metadata.test.ts fails when a committed file differs.
 
 import { stringify } from 'yaml';
-import { loadAllActions } from '../src/actions/registry.ts';
+import { loadAllActions } from '../src/actions/all-actions.ts';
 import type { AnyAction } from '../src/actions/shared/action-definition.ts';
 import type { InputDefs, OutputDefs } from '../src/actions/shared/define-inputs.ts';
 

@@ -6,7 +6,7 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { loadAllActions } from '../src/actions/registry.ts';
+import { loadAllActions } from '../src/actions/all-actions.ts';
 import { readmeFile, renderAllActionYml, updateReadme } from './action-metadata.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

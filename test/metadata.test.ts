@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { renderAllActionYml } from '../scripts/action-metadata.ts';
 import { checkActionYml } from '../scripts/check-action-yml.ts';
-import { loadAllActions } from '../src/actions/registry.ts';
+import { loadAllActions } from '../src/actions/all-actions.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 

@@ -1,7 +1,7 @@
 // `node dist/cli/index.js <action> [--input value ...]`: the same actions outside GitHub (ACTIONS.md).
 
 import { spawn } from 'node:child_process';
-import { ACTION_LOADERS, ACTION_NAMES } from '../actions/registry.ts';
+import { ACTION_LOADERS, ACTION_NAMES } from '../actions/all-actions.ts';
 import { runAction } from '../actions/shared/run-action.ts';
 import { systemClock } from '../clock.ts';
 import { errorMessage, UsageError } from '../errors.ts';

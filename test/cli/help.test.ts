@@ -8,7 +8,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ACTION_LOADERS, ACTION_NAMES } from '../../src/actions/registry.ts';
+import { ACTION_LOADERS, ACTION_NAMES } from '../../src/actions/all-actions.ts';
 import type { InputDefs, OutputDefs } from '../../src/actions/shared/define-inputs.ts';
 import { cli } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';

@@ -2,6 +2,7 @@
 
 import * as core from '@actions/core';
 import type { ActionIO } from '../io/action-io.ts';
+import { SecretSet } from '../io/redact.ts';
 import type { Annotation } from '../log.ts';
 
 function props(where?: Annotation): core.AnnotationProperties | undefined {
@@ -15,19 +16,26 @@ function props(where?: Annotation): core.AnnotationProperties | undefined {
 }
 
 export function runnerIO(): ActionIO {
+  // The runner masks what is printed; files the run writes (the job summary among them) are redacted here,
+  // as the CLI's --summary-file is.
+  const secrets = new SecretSet();
   return {
     getInput(name) {
       const v = core.getInput(name);
       return v === '' ? undefined : v;
     },
     setOutput: (name, value) => core.setOutput(name, value),
-    setSecret: (value) => core.setSecret(value),
+    setSecret(value) {
+      secrets.add(value);
+      core.setSecret(value);
+    },
+    redact: (text) => secrets.redact(text),
     async writeSummary(markdown) {
       if (!process.env['GITHUB_STEP_SUMMARY']) {
         core.info(markdown);
         return;
       }
-      await core.summary.addRaw(markdown, true).write();
+      await core.summary.addRaw(secrets.redact(markdown), true).write();
     },
     saveState: (name, value) => core.saveState(name, value),
     getState(name) {

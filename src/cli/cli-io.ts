@@ -62,8 +62,9 @@ export function createCliIO(opts: {
     },
     setOutput: (name, value) => void outputs.set(name, value),
     setSecret: (value) => secrets.add(value),
+    redact: (text) => secrets.redact(text),
     async writeSummary(markdown) {
-      if (summaryTarget) await appendFile(summaryTarget, `${secrets.redact(markdown)}\n`);
+      if (summaryTarget) await appendFile(summaryTarget, `${secrets.redact(markdown)}\n`, { mode: 0o600 });
       else summaryParts.push(markdown);
     },
     saveState: (name, value) => void state.set(name, value),

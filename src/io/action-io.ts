@@ -9,6 +9,8 @@ export interface ActionIO extends Log {
   setOutput(name: string, value: string): void;
   /** Masks value in everything printed from now on. */
   setSecret(value: string): void;
+  /** The text with every secret setSecret has seen so far replaced by `***`: for what the run writes to files. */
+  redact(text: string): string;
   /** Appends Markdown to the job summary (or the CLI's summary destination). */
   writeSummary(markdown: string): Promise<void>;
   /** State handed from the main step to the `post:` step. */

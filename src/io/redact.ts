@@ -20,6 +20,34 @@ export const SECRET_HEADER_NAMES: readonly string[] = [
 ];
 
 /**
+ * Header names known to carry no secret (compared case-insensitively). Every other header a user gives in a
+ * smoke test's `headers` is treated as a secret: custom auth headers (`X-Auth-Token`) have no fixed name.
+ */
+export const HARMLESS_HEADER_NAMES: readonly string[] = [
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'azureml-model-deployment',
+  'cache-control',
+  'connection',
+  'content-encoding',
+  'content-language',
+  'content-type',
+  'traceparent',
+  'tracestate',
+  'user-agent',
+  'x-ms-client-request-id',
+  'x-request-id',
+  'x-correlation-id',
+];
+
+/** The names among `names` whose values are secrets: all but the known harmless ones. */
+export function userSecretHeaderNames(names: Iterable<string>): string[] {
+  const harmless = new Set(HARMLESS_HEADER_NAMES);
+  return [...new Set([...names].filter((n) => !harmless.has(n.toLowerCase())))];
+}
+
+/**
  * The forms a secret may take in text we write: as given (trimmed), each line of a multi-line value, and
  * each of those JSON-escaped (also as .NET and Python escape `+`, `<`, non-ASCII: `\u002B`, `\u00e9`), JSON-
  * escaped twice (an error body quoted in a JSON artifact), URL-encoded (upper- and lower-case hex, `+` for

@@ -36,6 +36,7 @@ export async function runAction<D extends InputDefs, O extends OutputDefs>(
       secrets.add(v);
       realIo.setSecret(v);
     },
+    redact: (text: string) => realIo.redact(secrets.redact(text)),
   };
   try {
     const inputs = parseInputs(

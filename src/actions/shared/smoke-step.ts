@@ -2,9 +2,10 @@
 // the inputs (prepareSmoke: no side effect), the service found (a scoring-uri input, or the endpoint looked
 // up on the target), the requests sent, and the report section, transcript and outputs written.
 
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../errors.ts';
+import { writePrivateFile } from '../../io/private-file.ts';
+import { userSecretHeaderNames } from '../../io/redact.ts';
 import { loadExpectJson, parseExpectStatus } from '../../probe/assertions.ts';
 import { parseExpectations } from '../../probe/expectations.ts';
 import { loadRequests } from '../../probe/requests.ts';
@@ -66,6 +67,8 @@ export async function prepareSmoke(inputs: SmokeInputs, cwd: string): Promise<Pr
       ...(inputs['max-latency-ms'] !== undefined ? { maxLatencyMs: inputs['max-latency-ms'] } : {}),
       readyTimeoutSeconds: inputs['ready-timeout-seconds'],
       ...(inputs['api-key'] ? { secrets: [inputs['api-key']] } : {}),
+      // Every header given in `headers` is a secret unless known harmless (Accept, azureml-model-deployment).
+      secretHeaders: userSecretHeaderNames(requests.flatMap((r) => Object.keys(r.headers))),
     },
   };
 }
@@ -110,6 +113,11 @@ export async function runSmoke(
 ): Promise<SmokeTestResult> {
   const { io } = deps;
   const section = ctx.report.section('smoke-test-service', `Smoke test ${service.label}`);
+  const secretHeaders = new Set((prepared.options.secretHeaders ?? []).map((n) => n.toLowerCase()));
+  for (const request of prepared.options.requests) {
+    for (const [name, value] of Object.entries(request.headers))
+      if (secretHeaders.has(name.toLowerCase())) io.setSecret(value);
+  }
   io.info(`smoke testing ${service.scoringUri} with ${prepared.options.requests.length} request file(s)`);
   const result = await runSmokeTest(
     { ...prepared.options, scoringUri: service.scoringUri, headers: service.headers },
@@ -181,11 +189,10 @@ async function writeTranscript(
   const base = deps.env['RUNNER_TEMP'] || path.resolve(deps.cwd, inputs['local-dir']);
   const name = (inputs['endpoint-name'] ?? 'scoring-uri').replace(/[^a-zA-Z0-9_-]/g, '-');
   const file = path.join(base, 'azureml-deploy', `smoke-${name}-${deps.clock.now()}.json`);
-  await mkdir(path.dirname(file), { recursive: true });
   const { transcript, passed, message, latency, failures, files } = result;
-  await writeFile(
+  await writePrivateFile(
     file,
-    `${JSON.stringify({ passed, message, latency, failures, files, transcript }, null, 2)}\n`,
+    deps.io.redact(`${JSON.stringify({ passed, message, latency, failures, files, transcript }, null, 2)}\n`),
   );
   return file;
 }

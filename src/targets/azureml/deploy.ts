@@ -2,11 +2,11 @@
 // then register an inline model, plan (reads only), apply with the smoke gate and both rollbacks, and turn
 // the result into the outcome, the report and, on failure, the container logs.
 
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AzureWorkspace } from '../../azure/workspace.ts';
 import type { ModelRef } from '../../config/spec.ts';
-import { ActionFailure, UsageError } from '../../errors.ts';
+import { ActionFailure, errorMessage, UsageError } from '../../errors.ts';
+import { writePrivateFile } from '../../io/private-file.ts';
 import type { ProbeRequest } from '../../probe/requests.ts';
 import { runSmokeTest } from '../../probe/smoke-test.ts';
 import { AzureModelRegistry } from '../../registry/azureml-registry.ts';
@@ -265,10 +265,12 @@ async function failure(
   const { io } = session.deps;
   let logTail: string | undefined;
   if (result.logs) {
-    logTail = formatDeploymentLogs(result.logs);
+    // A container log may echo the endpoint's keys, which this run may never have asked for: fetch them so
+    // they are registered as secrets, then redact everything the run knows before printing or writing.
+    await registerEndpointCredentials(session, plan.endpointName);
+    logTail = io.redact(formatDeploymentLogs(result.logs));
     const file = path.join(session.localDir, 'logs', `${plan.endpointName}-${plan.deploymentName}-azure.log`);
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, logTail);
+    await writePrivateFile(file, logTail);
     outcome.logsFile = file;
     await io.group(`Container logs of ${plan.deploymentName}`, async () => io.info(logTail!));
   }
@@ -287,6 +289,18 @@ async function failure(
     `deployment ${plan.endpointName}/${plan.deploymentName} ${result.state}: ${result.error ?? 'failed'}.${rollback}`,
     outcome,
   );
+}
+
+/** Looks up the endpoint's keys or token (the ARM client registers them as secrets); best effort. */
+async function registerEndpointCredentials(session: AzureSession, endpointName: string): Promise<void> {
+  try {
+    const ws = await session.workspace();
+    await scoringCredentials(ws, endpointName, { deadline: session.deps.clock.now() + 60_000 });
+  } catch (err) {
+    session.deps.io.debug(
+      `could not read the keys of ${endpointName} to redact its logs: ${errorMessage(err)}`,
+    );
+  }
 }
 
 /** What a rollout in progress saves for the post: step. */

@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { ModelRef } from '../../config/spec.ts';
 import { hashContent } from '../../content/content-hash.ts';
 import { UsageError } from '../../errors.ts';
+import type { ActionIO } from '../../io/action-io.ts';
+import { writePrivateFile } from '../../io/private-file.ts';
 import { type Log, silentLog } from '../../log.ts';
 import { LocalModelRegistry } from '../../registry/local-registry.ts';
 import type { RegisteredModel } from '../../registry/model-registry.ts';
@@ -20,6 +22,7 @@ import {
 import { planHostLaunch } from './find-host.ts';
 import {
   getLocalServiceStatus,
+  type LocalServiceFailed,
   type LocalServiceRequest,
   type LocalServiceResult,
   localDeploymentFingerprint,
@@ -149,12 +152,13 @@ export async function deployLocal(
     addFacts(section, fact('Model', model.id, { code: true }));
   }
   report.event(section, 'starting the entry script host');
-  const result = await startLocalService(baseRequest(model), {
+  let result = await startLocalService(baseRequest(model), {
     clock: deps.clock,
     log,
     ...(deps.spawn ? { spawn: deps.spawn as never } : {}),
     env: deps.env,
   });
+  if (result.state === 'Failed') result = await writeFailedLog(result, deps.io);
   const plan: LocalPlan = {
     target: 'local',
     dryRun: false,
@@ -176,6 +180,16 @@ export async function deployLocal(
     runtime: result.runtime,
   };
   return finishLocal(req, result, plan, report, section, log);
+}
+
+/**
+ * The failed attempt's part of the host log, redacted with every secret the run knows, as the logs file (mode
+ * 0600) beside the host's own log: the host writes that one directly and keeps running past this step.
+ */
+async function writeFailedLog(result: LocalServiceFailed, io: ActionIO): Promise<LocalServiceFailed> {
+  const file = result.logFile.replace(/\.log$/, '.failed.log');
+  await writePrivateFile(file, io.redact(result.attemptLog));
+  return { ...result, logTail: io.redact(result.logTail), error: io.redact(result.error), logFile: file };
 }
 
 function finishLocal(

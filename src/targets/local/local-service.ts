@@ -10,7 +10,7 @@
 // a requested port equal to the old process's port: then the old process is stopped first.
 
 import { spawn as nodeSpawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Clock } from '../../clock.ts';
@@ -105,6 +105,8 @@ export interface LocalServiceFailed {
   error: string;
   /** The last 50 lines this attempt wrote to the log. */
   logTail: string;
+  /** What this attempt wrote to the log (its last 256 KiB). */
+  attemptLog: string;
   logFile: string;
   runtime: LocalDeploymentState['runtime'];
   pid?: number;
@@ -254,6 +256,8 @@ async function launchAndWait(
   // The log file is shared with earlier processes (possibly still running): this attempt's part starts here.
   const logOffset = await logSize(logFile);
   const fd = openSync(logFile, 'a', 0o600);
+  // The mode given to open applies to a new file only; a log from an older version may be world-readable.
+  fchmodSync(fd, 0o600);
   const startedAt = new Date(clock.now()).toISOString();
   writeSync(
     fd,
@@ -295,6 +299,7 @@ async function launchAndWait(
       state: 'Failed',
       error,
       logTail: tailLines(text, LOG_TAIL_LINES),
+      attemptLog: text,
       logFile,
       runtime: launch.runtime,
       ...(pid !== undefined ? { pid } : {}),

@@ -13,6 +13,12 @@ export interface ParsedArgs {
 /** Flags the CLI itself understands, beside the action's inputs. */
 const CLI_FLAGS = new Set(['summary-file']);
 
+/**
+ * Multiline inputs a flag may give several times, or with several values, as `az ml … --set a=1 b=2`: the
+ * values become the input's lines, in order.
+ */
+const REPEATABLE = new Set(['set']);
+
 export function parseArgs(args: readonly string[], defs: InputDefs): ParsedArgs {
   const inputs = new Map<string, string>();
   let summaryFile: string | undefined;
@@ -46,6 +52,13 @@ export function parseArgs(args: readonly string[], defs: InputDefs): ParsedArgs 
       }
       value = next;
       i++;
+    }
+    if (REPEATABLE.has(name)) {
+      // `--set a=1 b=2`: the words after the value that are not flags belong to it.
+      const more: string[] = [];
+      while (i + 1 < args.length && !args[i + 1]!.startsWith('--')) more.push(args[++i]!);
+      const previous = inputs.get(name);
+      value = [...(previous !== undefined ? [previous] : []), value, ...more].join('\n');
     }
     if (name === 'summary-file') summaryFile = value;
     else inputs.set(name, value);

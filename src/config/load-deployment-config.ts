@@ -3,11 +3,13 @@
 // this returns; the target is decided later (a v1 `computeType: local` only hints at it).
 
 import { ConfigError, UsageError } from '../errors.ts';
+import { type ConfigOverride, withOverrides } from './overrides.ts';
+import { readSourceFile, type SourceFile } from './source-file.ts';
 import type { ConfigNote, LoadedDeploymentConfig } from './spec.ts';
 import { loadV1DeploymentConfig } from './v1-deployment.ts';
 import { loadV1InferenceConfig } from './v1-inference.ts';
-import { readV2Deployment } from './v2-deployment.ts';
-import { readV2Endpoint } from './v2-endpoint.ts';
+import { deploymentFromSource } from './v2-deployment.ts';
+import { endpointFromSource } from './v2-endpoint.ts';
 
 export interface DeploymentConfigFiles {
   /** az ml v2 online endpoint YAML */
@@ -20,7 +22,16 @@ export interface DeploymentConfigFiles {
   deploymentConfig?: string;
 }
 
-export function loadDeploymentConfig(files: DeploymentConfigFiles): LoadedDeploymentConfig {
+/** Input overrides of the v2 files' fields (built in src/actions/shared/merge-spec.ts), applied before validation. */
+export interface DeploymentConfigOverrides {
+  endpoint?: ConfigOverride[];
+  deployment?: ConfigOverride[];
+}
+
+export function loadDeploymentConfig(
+  files: DeploymentConfigFiles,
+  overrides: DeploymentConfigOverrides = {},
+): LoadedDeploymentConfig {
   const v2 = [files.endpointFile && 'endpoint-file', files.deploymentFile && 'deployment-file'].filter(
     Boolean,
   );
@@ -35,12 +46,33 @@ export function loadDeploymentConfig(files: DeploymentConfigFiles): LoadedDeploy
     );
   }
   const notes: ConfigNote[] = [];
-  return v1.length > 0 ? loadV1(files, notes) : loadV2(files, notes);
+  const sets = (overrides.deployment ?? []).filter((o) => o.input === 'set');
+  if (sets.length > 0 && !files.deploymentFile) {
+    throw new UsageError(
+      v1.length > 0
+        ? 'changes fields of an az ml v2 deployment YAML (deployment-file), not of the v1 JSON files'
+        : 'changes fields of the deployment YAML: give deployment-file',
+      'set',
+    );
+  }
+  return v1.length > 0 ? loadV1(files, notes) : loadV2(files, notes, overrides);
 }
 
-function loadV2(files: DeploymentConfigFiles, notes: ConfigNote[]): LoadedDeploymentConfig {
-  const endpoint = files.endpointFile ? readV2Endpoint(files.endpointFile, notes) : undefined;
-  const deployment = files.deploymentFile ? readV2Deployment(files.deploymentFile, notes) : undefined;
+function loadV2(
+  files: DeploymentConfigFiles,
+  notes: ConfigNote[],
+  overrides: DeploymentConfigOverrides,
+): LoadedDeploymentConfig {
+  const read = <T>(file: string, with_: ConfigOverride[] | undefined, from: (s: SourceFile) => T) => {
+    const source = withOverrides(readSourceFile(file), with_ ?? []);
+    return { spec: from(source), source };
+  };
+  const endpoint = files.endpointFile
+    ? read(files.endpointFile, overrides.endpoint, (s) => endpointFromSource(s, notes))
+    : undefined;
+  const deployment = files.deploymentFile
+    ? read(files.deploymentFile, overrides.deployment, (s) => deploymentFromSource(s, notes))
+    : undefined;
   if (endpoint && deployment) {
     const { spec, source } = deployment;
     if (spec.endpointName !== endpoint.spec.name) {

@@ -2,7 +2,7 @@
 // first problem in document order (zod reports in schema order), so nothing partial is ever returned.
 
 import type { z } from 'zod';
-import type { ConfigError } from '../errors.ts';
+import type { ConfigError, UsageError } from '../errors.ts';
 import type { SourceFile } from './source-file.ts';
 
 type Issue = z.core.$ZodIssue;
@@ -85,14 +85,16 @@ function fieldPathOf(issue: Issue): (string | number)[] {
   return issue.path.filter((s): s is string | number => typeof s !== 'symbol');
 }
 
-/** The one place a zod issue becomes a ConfigError. */
-export function issueToConfigError(issue: Issue, source: SourceFile): ConfigError {
+/** The one place a zod issue becomes a ConfigError (a UsageError when an input override set the field). */
+export function issueToConfigError(issue: Issue, source: SourceFile): ConfigError | UsageError {
   return source.errorAt(fieldPathOf(issue), reasonOf(issue, source));
 }
 
-/** The error that comes first in the file (line, then column). */
-export function firstInDocument(errors: ConfigError[]): ConfigError | undefined {
-  return [...errors].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0))[0];
+/** The error that comes first in the file (line, then column); an input's error comes before the file's. */
+export function firstInDocument<E extends ConfigError | UsageError>(errors: E[]): E | undefined {
+  const line = (e: E) => ('line' in e ? (e.line ?? 0) : 0);
+  const column = (e: E) => ('column' in e ? (e.column ?? 0) : 0);
+  return [...errors].sort((a, b) => line(a) - line(b) || column(a) - column(b))[0];
 }
 
 /** Parses the file's value with a schema; throws the first problem in document order. */

@@ -16,7 +16,7 @@ import {
   parseDocument,
   visit,
 } from 'yaml';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, type UsageError } from '../errors.ts';
 import { clip } from '../io/clip.ts';
 import { pythonStr, pyyamlTags } from '../pyyaml/scalars.ts';
 
@@ -46,8 +46,10 @@ export interface SourceFile {
   scalarSourceAt(path: FieldPath): string | undefined;
   /** A path relative to this file, shown the way the user would find it (relative to the file's folder). */
   displayPath(relativeOrAbsolute: string): string;
-  /** A ConfigError at a field of this file. */
-  errorAt(fieldPath: FieldPath, message: string): ConfigError;
+  /** A ConfigError at a field of this file (a UsageError naming the input when an input set that field). */
+  errorAt(fieldPath: FieldPath, message: string): ConfigError | UsageError;
+  /** When an input override (config/overrides.ts) set the field or a mapping above it: that input. */
+  overrideAt?(fieldPath: FieldPath): { input: string; written: string; path: FieldPath } | undefined;
 }
 
 /** `request_settings.request_timeout_ms`, `identity.user_assigned_identities[0].resource_id` */

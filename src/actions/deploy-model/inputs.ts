@@ -1,6 +1,14 @@
 import { azureInputs, contentInputs, targetInputs } from '../shared/common-inputs.ts';
 import { input } from '../shared/define-inputs.ts';
-import { bool, duration, envVarMap, integer, oneOf, optionalString } from '../shared/input-types.ts';
+import {
+  bool,
+  duration,
+  envVarMap,
+  integer,
+  oneOf,
+  optionalString,
+  setOverrides,
+} from '../shared/input-types.ts';
 
 export const deployInputs = {
   'endpoint-file': input(optionalString(), {
@@ -22,6 +30,15 @@ export const deployInputs = {
   }),
   'deployment-name': input(optionalString(), {
     description: "Deployment name (overrides the files). Default: the file's name, else `blue`.",
+  }),
+  set: input(setOverrides(), {
+    description:
+      'Overrides of the deployment YAML, as `az ml --set`: `dotted.path=value` per line (or a comma list), e.g. `instance_count=2` and `environment_variables.MODE=fast`; checked like the file.',
+  }),
+  strict: input(bool(), {
+    description:
+      'Fail (before any change) on keys of the config files that are ignored: unknown (with a suggestion) or not supported by this tool. Default: a warning, in the log and the job summary.',
+    default: 'false',
   }),
   model: input(optionalString(), {
     description:

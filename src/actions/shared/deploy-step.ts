@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { LoadedDeploymentConfig } from '../../config/spec.ts';
 import { assertInsideWorkspace } from '../../content/workspace-path.ts';
+import { UsageError } from '../../errors.ts';
 import type { Log } from '../../log.ts';
 import { loadRequests } from '../../probe/requests.ts';
 import { openTarget } from '../../targets/open-target.ts';
@@ -20,7 +21,7 @@ import {
 import type { deployInputs, deployOutputs } from '../deploy-model/inputs.ts';
 import type { ActionContext } from './action-definition.ts';
 import type { ParsedInputs } from './define-inputs.ts';
-import { mergeDeployRequest } from './merge-spec.ts';
+import { configOverrides, mergeDeployRequest } from './merge-spec.ts';
 import { writeDeployOutputs } from './outputs.ts';
 
 export type DeployInputs = ParsedInputs<typeof deployInputs>;
@@ -33,7 +34,7 @@ export interface DeploySetup {
 
 /** Loads every config file, merges the inputs over it, opens the target. */
 export async function setUpDeploy(inputs: DeployInputs, deps: TargetDeps): Promise<DeploySetup> {
-  const loaded = await loadDeployConfig(inputs, deps.cwd);
+  const loaded = await loadDeployConfig(inputs, deps);
   logConfigNotes(loaded, deps.io);
   const target = await openTarget(inputs, deps, {
     timeoutMinutes: inputs['timeout-minutes'],
@@ -118,7 +119,7 @@ async function checkInsideWorkspace(
 
 /** Opens the target a deployment went to (the `post:` step): the config files can name it (v1 local). */
 export async function openDeployTarget(inputs: DeployInputs, deps: TargetDeps): Promise<Target> {
-  const loaded = await loadDeployConfig(inputs, deps.cwd);
+  const loaded = await loadDeployConfig(inputs, deps);
   return openTarget(inputs, deps, {
     timeoutMinutes: inputs['timeout-minutes'],
     ...(loaded?.targetHint ? { hint: loaded.targetHint } : {}),
@@ -127,7 +128,7 @@ export async function openDeployTarget(inputs: DeployInputs, deps: TargetDeps): 
 
 async function loadDeployConfig(
   inputs: DeployInputs,
-  cwd: string,
+  { cwd, env }: Pick<TargetDeps, 'cwd' | 'env'>,
 ): Promise<LoadedDeploymentConfig | undefined> {
   const file = (name: keyof DeployInputs) => {
     const value = inputs[name];
@@ -139,10 +140,14 @@ async function loadDeployConfig(
     ...(inputs['inference-config'] ? { inferenceConfig: file('inference-config')! } : {}),
     ...(inputs['deployment-config'] ? { deploymentConfig: file('deployment-config')! } : {}),
   };
-  if (Object.keys(files).length === 0) return undefined;
+  if (Object.keys(files).length === 0) {
+    if (inputs.set.length > 0)
+      throw new UsageError('changes fields of the deployment YAML: give deployment-file', 'set');
+    return undefined;
+  }
   // The YAML/JSON loaders (and their schemas) load only when a file is given: start-up stays small.
   const { loadDeploymentConfig } = await import('../../config/load-deployment-config.ts');
-  return loadDeploymentConfig(files);
+  return loadDeploymentConfig(files, configOverrides(inputs, env));
 }
 
 function logConfigNotes(loaded: LoadedDeploymentConfig | undefined, log: Log): void {

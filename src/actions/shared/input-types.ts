@@ -3,6 +3,7 @@
 
 import * as z from 'zod/mini';
 import { envVarProblem } from '../../config/env-vars.ts';
+import { parseSetInput } from '../../config/overrides.ts';
 import { clip } from '../../io/clip.ts';
 
 type Raw = string | undefined;
@@ -236,5 +237,20 @@ export function lines() {
         .map((l) => l.trim())
         .filter((l) => l !== ''),
     ),
+  );
+}
+
+/** `dotted.path=value` overrides of the deployment YAML (as `az ml --set`): one per line, or a comma list. */
+export function setOverrides() {
+  return z.pipe(
+    raw(),
+    z.transform((v, ctx) => {
+      const result = parseSetInput(v);
+      if (typeof result === 'string') {
+        ctx.issues.push({ code: 'custom', message: result, input: v });
+        return z.NEVER;
+      }
+      return result;
+    }),
   );
 }

@@ -2,6 +2,8 @@
 // over the files, here and nowhere else. Pure validation: nothing here touches a target.
 
 import path from 'node:path';
+import type { DeploymentConfigOverrides } from '../../config/load-deployment-config.ts';
+import { type ConfigOverride, nameOverride } from '../../config/overrides.ts';
 import { parseEnvironmentRef, parseModelRef, validateResourceName } from '../../config/references.ts';
 import type { LoadedDeploymentConfig } from '../../config/spec.ts';
 import { UsageError } from '../../errors.ts';
@@ -21,6 +23,31 @@ export interface DeployInputsForMerge {
   'instance-type': string | undefined;
   'instance-count': number | undefined;
   'compute-name': string | undefined;
+  set: ConfigOverride[];
+}
+
+/**
+ * What the inputs change in the v2 files before they are validated, as `az ml … --endpoint-name X --name Y
+ * --set path=value`: endpoint-name fills or replaces the endpoint file's `name` and the deployment file's
+ * `endpoint_name` (a placeholder there is fine), deployment-name the deployment file's `name`, and each `set`
+ * entry its path in the deployment file, in order. The same schema then checks file and inputs alike.
+ */
+export function configOverrides(
+  inputs: Pick<DeployInputsForMerge, 'endpoint-name' | 'deployment-name' | 'set'>,
+  env: NodeJS.ProcessEnv,
+): DeploymentConfigOverrides {
+  const endpoint: ConfigOverride[] = [];
+  const deployment: ConfigOverride[] = [];
+  if (inputs['endpoint-name']) {
+    const name = expandEndpointName(inputs['endpoint-name'], env);
+    endpoint.push(nameOverride('name', name, 'endpoint-name'));
+    deployment.push(nameOverride('endpoint_name', name, 'endpoint-name'));
+  }
+  if (inputs['deployment-name']) {
+    deployment.push(nameOverride('name', inputs['deployment-name'], 'deployment-name'));
+  }
+  deployment.push(...inputs.set);
+  return { endpoint, deployment };
 }
 
 export function mergeDeployRequest(

@@ -1,0 +1,177 @@
+// az ml habits through the CLI (issue 14): --endpoint-name / --deployment-name fill and override the YAML,
+// --set dotted.path=value overrides checked like the file, ignored keys in the summary and fatal with --strict.
+
+import assert from 'node:assert/strict';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, type TestContext, test } from 'node:test';
+import { azureArgs } from '../support/azure-args.ts';
+import { type AzuriteBlob, startAzurite } from '../support/azurite.ts';
+import { cli } from '../support/cli.ts';
+import { type FakeAzure, startFakeAzure } from '../support/fake-azure/index.ts';
+import { tempDir } from '../support/tmp.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+let azurite: AzuriteBlob;
+before(async () => {
+  azurite = await startAzurite();
+});
+after(() => azurite.close());
+
+async function demo(t: TestContext): Promise<string> {
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/demo'), dir, { recursive: true });
+  return dir;
+}
+
+async function fakeAzure(t: TestContext): Promise<FakeAzure> {
+  const fake = await startFakeAzure({
+    blobEndpoint: azurite.blobEndpoint,
+    settings: { provisioningDelayMs: 50 },
+  });
+  t.after(() => fake.close());
+  return fake;
+}
+
+/** The demo deployment YAML with its first lines replaced. */
+async function rewriteDeployment(dir: string, edit: (text: string) => string): Promise<void> {
+  const file = path.join(dir, 'deployment.yml');
+  await writeFile(file, edit(await readFile(file, 'utf8')));
+}
+
+const writes = (fake: FakeAzure) =>
+  fake.requests.filter(
+    (r) => r.method !== 'GET' && r.path.startsWith('/subscriptions/') && !r.path.includes('/listKeys'),
+  ).length;
+
+type DeploymentBody = {
+  properties: { instanceType: string; environmentVariables?: Record<string, string> };
+  sku?: { capacity?: number };
+};
+
+test('endpoint-name and deployment-name fill a deployment YAML without endpoint_name (local target)', async (t) => {
+  const dir = await demo(t);
+  await rewriteDeployment(dir, (s) => s.replace(/^endpoint_name: .*\n/m, '').replace(/^name: blue\n/m, ''));
+  t.after(() => cli(['delete-service', '--target=local', '--endpoint-name=habits-ep'], { cwd: dir }));
+  const r = await cli(
+    [
+      'deploy-model',
+      '--target=local',
+      '--deployment-file=deployment.yml',
+      '--endpoint-name=habits-ep',
+      '--deployment-name=green',
+    ],
+    { cwd: dir },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.outputs['endpoint-name'], 'habits-ep');
+  assert.equal(r.outputs['deployment-name'], 'green');
+  assert.equal(r.outputs['state'], 'Healthy');
+
+  // Without the input the file must name its endpoint, as az ml says.
+  const missing = await cli(['deploy-model', '--target=local', '--deployment-file=deployment.yml'], {
+    cwd: dir,
+  });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /deployment\.yml:\d+: (endpoint_name|name): is required/);
+});
+
+test("a placeholder endpoint_name is replaced by endpoint-name, also against the endpoint file's name", async (t) => {
+  const fake = await fakeAzure(t);
+  const dir = await demo(t);
+  await rewriteDeployment(dir, (s) => s.replace(/^endpoint_name: .*$/m, 'endpoint_name: <ENDPOINT_NAME>'));
+  const base = [
+    'deploy-model',
+    '--endpoint-file=endpoint.yml',
+    '--deployment-file=deployment.yml',
+    ...azureArgs(fake),
+  ];
+
+  const without = await cli(base, { cwd: dir });
+  assert.equal(without.code, 2);
+  assert.match(
+    without.stderr,
+    /deployment\.yml:3: endpoint_name: '<ENDPOINT_NAME>' is not a valid endpoint name/,
+  );
+  assert.equal(writes(fake), 0);
+
+  const r = await cli([...base, '--endpoint-name=habits-azure'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.outputs['endpoint-name'], 'habits-azure');
+  assert.ok(
+    fake.requests.some((q) => q.method === 'PUT' && q.path.endsWith('/onlineEndpoints/habits-azure')),
+  );
+  assert.ok(
+    !fake.requests.some((q) => q.path.includes('/onlineEndpoints/azureml-deploy-demo')),
+    "the endpoint file's own name is replaced too",
+  );
+
+  // A real name that differs from the endpoint file's: the input wins over both files.
+  await rewriteDeployment(dir, (s) =>
+    s.replace(/^endpoint_name: .*$/m, 'endpoint_name: some-other-endpoint'),
+  );
+  const again = await cli([...base, '--endpoint-name=habits-azure'], { cwd: dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.outputs['endpoint-name'], 'habits-azure');
+});
+
+test('set overrides the deployment YAML as az ml --set does, repeated or several after one flag', async (t) => {
+  const fake = await fakeAzure(t);
+  const dir = await demo(t);
+  const r = await cli(
+    [
+      'deploy-model',
+      '--endpoint-file=endpoint.yml',
+      '--deployment-file=deployment.yml',
+      '--set',
+      'instance_count=2',
+      'environment_variables.MODE=fast',
+      '--set=instance_type=Standard_DS2_v2',
+      ...azureArgs(fake),
+    ],
+    { cwd: dir },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const put = fake.requests.find((q) => q.method === 'PUT' && /\/deployments\/blue$/.test(q.path));
+  const body = put!.body as DeploymentBody;
+  assert.equal(body.sku?.capacity, 2);
+  assert.equal(body.properties.instanceType, 'Standard_DS2_v2');
+  assert.equal(body.properties.environmentVariables?.['MODE'], 'fast');
+});
+
+test('a bad set value is refused before any write, naming the input and the path', async (t) => {
+  const fake = await fakeAzure(t);
+  const dir = await demo(t);
+  const base = [
+    'deploy-model',
+    '--endpoint-file=endpoint.yml',
+    '--deployment-file=deployment.yml',
+    ...azureArgs(fake),
+  ];
+  for (const [set, message] of [
+    ['instance_count=0', /deploy-model failed: set: instance_count=0: must be at least 1 \(got 0\)\n/],
+    ['instance_count=two', /set: instance_count=two: expected a number/],
+    [
+      'code_configuration.scoring_script=nope.py',
+      /set: code_configuration\.scoring_script=nope\.py: file not found: .*nope\.py/,
+    ],
+    [
+      'instance_type.size=big',
+      /set: instance_type\.size=big: instance_type is a value in .*deployment\.yml, not a mapping/,
+    ],
+    ['=2', /input 'set' has '=2', which is not dotted\.path=value/],
+  ] as const) {
+    const r = await cli([...base, `--set=${set}`], { cwd: dir });
+    assert.equal(r.code, 2, `${set}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  assert.equal(writes(fake), 0, 'nothing was written');
+
+  const v1 = await cli(
+    ['deploy-model', '--target=local', '--inference-config=x.json', '--set=instance_count=2'],
+    { cwd: dir },
+  );
+  assert.equal(v1.code, 2);
+  assert.match(v1.stderr, /set: changes fields of an az ml v2 deployment YAML/);
+});

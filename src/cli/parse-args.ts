@@ -4,6 +4,7 @@ import type { InputDefs } from '../actions/shared/define-inputs.ts';
 import { isBooleanSchema } from '../actions/shared/input-types.ts';
 import { UsageError } from '../errors.ts';
 import { clip } from '../io/clip.ts';
+import { closestName } from '../io/suggest.ts';
 
 export interface ParsedArgs {
   inputs: Map<string, string>;
@@ -67,32 +68,8 @@ export function parseArgs(args: readonly string[], defs: InputDefs): ParsedArgs 
 }
 
 function suggest(name: string, known: string[]): string {
-  // An edit distance to a name far longer than any input's is pointless (and quadratic).
-  if (name.length > 100) return '';
-  let best: string | undefined;
-  let bestScore = Number.POSITIVE_INFINITY;
-  for (const k of known) {
-    const d = editDistance(name, k);
-    if (d < bestScore) {
-      bestScore = d;
-      best = k;
-    }
-  }
-  return best !== undefined && bestScore <= 3 ? ` (did you mean '--${best}'?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
+  const best = closestName(name, known, 3);
+  return best !== undefined ? ` (did you mean '--${best}'?)` : '';
 }
 
 /** Reads INPUT_<NAME> as a runner sets it (`INPUT_MODEL-NAME`), also `INPUT_MODEL_NAME`. */

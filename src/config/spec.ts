@@ -138,6 +138,10 @@ export interface ConfigNote {
   file?: string;
   line?: number;
   field?: string;
+  /** A key of the file that is not used: unknown (a typo, or dropped by the current API) or not supported here. */
+  ignoredKey?: 'unknown' | 'unsupported';
+  /** For an unknown key: the known key of that mapping it is closest to. */
+  suggestion?: string;
 }
 
 /** What the deployment config files say, before inputs override them. */

@@ -2,6 +2,7 @@
 // --set dotted.path=value overrides checked like the file, ignored keys in the summary and fatal with --strict.
 
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, type TestContext, test } from 'node:test';
@@ -174,4 +175,47 @@ test('a bad set value is refused before any write, naming the input and the path
   );
   assert.equal(v1.code, 2);
   assert.match(v1.stderr, /set: changes fields of an az ml v2 deployment YAML/);
+});
+
+test('ignored keys: warned once each with a suggestion, listed in the job summary; strict fails before anything', async (t) => {
+  const dir = await demo(t);
+  await rewriteDeployment(
+    dir,
+    (s) =>
+      `${s}instance_cuont: 2\ndata_collector:\n  collections:\n    model_inputs:\n      enabled: 'True'\n`,
+  );
+  const summary = path.join(dir, 'summary.md');
+  const args = [
+    'deploy-model',
+    '--target=local',
+    '--endpoint-file=endpoint.yml',
+    '--deployment-file=deployment.yml',
+    '--set=request_settings.request_timeot_ms=5000',
+  ];
+  const r = await cli([...args, '--dry-run', `--summary-file=${summary}`], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /deployment\.yml:14: instance_cuont: unknown key, ignored; did you mean 'instance_count'\?/,
+  );
+  assert.doesNotMatch(r.stderr, /instance_cuont: instance_cuont/);
+  assert.match(r.stderr, /deployment\.yml:15: data_collector: is not supported by this tool; ignored/);
+  assert.match(
+    r.stderr,
+    /set: request_settings\.request_timeot_ms=5000: unknown key, ignored; did you mean 'request_timeout_ms'\?/,
+  );
+  const md = await readFile(summary, 'utf8');
+  assert.match(md, /Ignored keys of the config files/);
+  assert.match(md, /\| deployment\.yml:14 \| instance_cuont \| unknown key \| instance_count \|/);
+  assert.match(md, /\| deployment\.yml:15 \| data_collector \| not supported by this tool \|/);
+  assert.match(md, /\| set \| request_settings\.request_timeot_ms \| unknown key \| request_timeout_ms \|/);
+
+  const strict = await cli([...args, '--strict'], { cwd: dir });
+  assert.equal(strict.code, 2, strict.stderr);
+  assert.match(
+    strict.stderr,
+    /strict: is true and 3 keys of the config files are ignored: deployment\.yml:14: instance_cuont: unknown key, ignored; did you mean 'instance_count'\?; .*data_collector/,
+  );
+  assert.equal(existsSync(path.join(dir, '.azureml-local', 'endpoints')), false, 'nothing was started');
+  assert.equal(strict.outputs['state'], undefined);
 });

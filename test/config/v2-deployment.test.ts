@@ -325,13 +325,16 @@ test('unknown keys are warnings with file, line and field; $schema and read-only
       file,
       line: 9,
       field: 'startup_probe',
+      ignoredKey: 'unknown',
     },
     {
       level: 'warning',
-      message: 'request_settings.request_timeout: unknown key, ignored',
+      message: "request_settings.request_timeout: unknown key, ignored; did you mean 'request_timeout_ms'?",
       file,
       line: 12,
       field: 'request_settings.request_timeout',
+      ignoredKey: 'unknown',
+      suggestion: 'request_timeout_ms',
     },
   ]);
 });

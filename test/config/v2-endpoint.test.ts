@@ -178,7 +178,7 @@ test('unknown keys warn; location gets an info note; read-only keys and kind are
         'info',
         2,
         'location',
-        "location: location is ignored: endpoints are created in the workspace's region",
+        "location: is ignored: endpoints are created in the workspace's region",
       ],
       ['warning', 5, 'auth', 'auth: unknown key, ignored'],
     ],

@@ -25,7 +25,7 @@ export const deployModelAction = defineAction({
     const deps = { ...ctx.deps, io: ctx.io };
     const { target, request, options } = await setUpDeploy(inputs, deps);
     const deployment = await target.prepareDeploy(request, options);
-    await runDeploy(target, deployment, ctx);
+    await runDeploy(target, deployment, ctx, request.notes);
   },
   async post(inputs, ctx) {
     const saved = ctx.io.getState(RESTORE_STATE);

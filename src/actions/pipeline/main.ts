@@ -52,7 +52,7 @@ export const pipelineAction = defineAction({
         const model = await runRegister(inputs, target, deps, ctx);
         deployment.useModel({ kind: 'version', name: model.name, version: model.version });
       }
-      const outcome = await runDeploy(target, deployment, ctx);
+      const outcome = await runDeploy(target, deployment, ctx, request.notes);
       if (smoke && outcome.scoringUri && !inputs['dry-run']) {
         const service = await findService(
           {

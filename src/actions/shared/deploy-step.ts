@@ -3,7 +3,7 @@
 // and outputs (runDeploy).
 
 import path from 'node:path';
-import type { LoadedDeploymentConfig } from '../../config/spec.ts';
+import type { ConfigNote, LoadedDeploymentConfig } from '../../config/spec.ts';
 import { assertInsideWorkspace } from '../../content/workspace-path.ts';
 import { UsageError } from '../../errors.ts';
 import type { Log } from '../../log.ts';
@@ -23,6 +23,7 @@ import type { ActionContext } from './action-definition.ts';
 import type { ParsedInputs } from './define-inputs.ts';
 import { configOverrides, mergeDeployRequest } from './merge-spec.ts';
 import { writeDeployOutputs } from './outputs.ts';
+import { relativeToWorkspace } from './run-action.ts';
 
 export type DeployInputs = ParsedInputs<typeof deployInputs>;
 
@@ -35,7 +36,12 @@ export interface DeploySetup {
 /** Loads every config file, merges the inputs over it, opens the target. */
 export async function setUpDeploy(inputs: DeployInputs, deps: TargetDeps): Promise<DeploySetup> {
   const loaded = await loadDeployConfig(inputs, deps);
-  logConfigNotes(loaded, deps.io);
+  logConfigNotes(loaded, deps);
+  if (inputs.strict && loaded?.notes.some((n) => n.ignoredKey)) {
+    const { strictKeysError } = await import('../../config/known-keys.ts');
+    const err = strictKeysError(loaded.notes, (f) => relativeToWorkspace(f, deps.cwd));
+    if (err) throw err;
+  }
   const target = await openTarget(inputs, deps, {
     timeoutMinutes: inputs['timeout-minutes'],
     ...(loaded?.targetHint ? { hint: loaded.targetHint } : {}),
@@ -69,16 +75,35 @@ export async function setUpDeploy(inputs: DeployInputs, deps: TargetDeps): Promi
   return { target, request, options };
 }
 
-/** Deploys, records the section, writes the outputs (also of a failed deployment, before rethrowing). */
+/**
+ * Deploys, records the section, writes the outputs (also of a failed deployment, before rethrowing). The
+ * config files' ignored keys (`configNotes`, the request's notes) are a table of the section.
+ */
 export async function runDeploy(
   target: Target,
   deployment: PreparedDeployment,
-  ctx: Pick<ActionContext<typeof deployOutputs>, 'report' | 'setOutput'>,
+  ctx: Pick<ActionContext<typeof deployOutputs>, 'report' | 'setOutput' | 'deps'>,
+  configNotes: readonly ConfigNote[] = [],
 ): Promise<DeployOutcome> {
   const section = ctx.report.section(
     'deploy-model',
     `Deploy ${deployment.endpointName}/${deployment.deploymentName}`,
   );
+  const ignored = configNotes.filter((n) => n.ignoredKey);
+  if (ignored.length > 0) {
+    section.tables.push({
+      caption: 'Ignored keys of the config files (strict: true makes them an error)',
+      columns: ['Where', 'Key', 'Why', 'Did you mean'],
+      rows: ignored.map((n) => [
+        n.file
+          ? `${relativeToWorkspace(n.file, ctx.deps.cwd)}${n.line ? `:${n.line}` : ''}`
+          : (n.message.split(':')[0] ?? ''),
+        n.field ?? '',
+        n.ignoredKey === 'unknown' ? 'unknown key' : whyIgnored(n),
+        n.suggestion ?? '',
+      ]),
+    });
+  }
   try {
     const outcome = await deployment.deploy(ctx.report, section);
     writeDeployOutputs(outcome, ctx);
@@ -150,10 +175,26 @@ async function loadDeployConfig(
   return loadDeploymentConfig(files, configOverrides(inputs, env));
 }
 
-function logConfigNotes(loaded: LoadedDeploymentConfig | undefined, log: Log): void {
+/** `data_collector: is not supported by this tool; ignored` → `is not supported by this tool`. */
+function whyIgnored(note: ConfigNote): string {
+  const reason =
+    note.field && note.message.includes(`${note.field}: `)
+      ? note.message.slice(note.message.indexOf(`${note.field}: `) + note.field.length + 2)
+      : note.message;
+  return reason.replace(/;? ?ignored$/, '').replace(/^is /, '');
+}
+
+function logConfigNotes(
+  loaded: LoadedDeploymentConfig | undefined,
+  { io: log, cwd }: { io: Log; cwd: string },
+): void {
   for (const note of loaded?.notes ?? []) {
-    const where = note.file ? { file: note.file, ...(note.line ? { line: note.line } : {}) } : undefined;
-    const text = `${note.field ? `${note.field}: ` : ''}${note.message}`;
+    // Annotations name files relative to the workspace, as GitHub needs them (and as errors do).
+    const file = note.file ? relativeToWorkspace(note.file, cwd) : undefined;
+    const where = file ? { file, ...(note.line ? { line: note.line } : {}) } : undefined;
+    // Notes that already name their field are not prefixed again (no `instance_cuont: instance_cuont:`).
+    const named = note.field !== undefined && note.message.includes(note.field);
+    const text = `${note.field && !named ? `${note.field}: ` : ''}${note.message}`;
     if (note.level === 'warning') log.warn(text, where);
     else
       log.info(

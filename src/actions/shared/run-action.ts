@@ -139,7 +139,7 @@ function uploadMode(value: unknown): 'on-failure' | 'always' | 'never' {
   return 'on-failure';
 }
 
-function relativeToWorkspace(file: string, cwd: string): string {
+export function relativeToWorkspace(file: string, cwd: string): string {
   if (!path.isAbsolute(file)) return file;
   const rel = path.relative(cwd, file);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;

@@ -19,7 +19,7 @@ import {
   type DeployRequest,
   type TargetDeps,
 } from '../target.ts';
-import { planHostLaunch } from './find-host.ts';
+import { type HostLaunchRequest, planHostLaunch } from './find-host.ts';
 import {
   getLocalServiceStatus,
   type LocalServiceFailed,
@@ -48,10 +48,26 @@ export function validateLocalRequest(
   req: DeployRequest,
   host: { python?: string | undefined; runtime: 'auto' | 'docker'; env: NodeJS.ProcessEnv },
 ): void {
+  if (!req.code && servesMlflowWithoutCode(req)) {
+    validateLocalModelRef(req);
+    // Throws when the interpreter is missing or the runtime is docker.
+    planHostLaunch(
+      {
+        ...hostCheckRequest(req, host),
+        codeDir: '',
+        scoringScript: '',
+        mlflowModelFolder: '',
+      },
+      { env: host.env },
+    );
+    return;
+  }
   const code = req.code?.code;
   if (code?.kind !== 'path') {
     throw new UsageError(
-      'the local target runs an entry script: give code-path and scoring-script (or code_configuration in the deployment file)',
+      req.code
+        ? 'the local target runs an entry script from a local folder: give code-path (a registered code asset needs target: azureml)'
+        : 'the local target runs an entry script: give code-path and scoring-script (or code_configuration in the deployment file); only an mlflow_model (model type: mlflow_model) deploys without code',
       'code-path',
     );
   }
@@ -61,32 +77,57 @@ export function validateLocalRequest(
       'scoring-script',
     );
   }
+  validateLocalModelRef(req);
+  // Throws when the interpreter, docker or the image is missing.
+  planHostLaunch(
+    { ...hostCheckRequest(req, host), codeDir: code.path, scoringScript: req.code!.scoringScript },
+    { env: host.env },
+  );
+}
+
+function validateLocalModelRef(req: DeployRequest): void {
   if (req.model && (req.model.kind === 'arm-id' || req.model.kind === 'registry')) {
     throw new UsageError(
       `the local target cannot fetch ${req.model.kind === 'arm-id' ? req.model.id : req.model.uri}; use a local path or a model registered locally (NAME:VERSION)`,
       'model',
     );
   }
+}
+
+/** The host command's fields that do not depend on the code, for the checks before any side effect. */
+function hostCheckRequest(
+  req: DeployRequest,
+  host: { python?: string | undefined; runtime: 'auto' | 'docker' },
+): Omit<HostLaunchRequest, 'codeDir' | 'scoringScript'> {
   const image = req.environment?.kind === 'inline' ? req.environment.image : undefined;
-  // Throws when the interpreter, docker or the image is missing.
-  planHostLaunch(
-    {
-      runtime: host.runtime,
-      endpointName: req.endpointName,
-      deploymentName: req.deploymentName,
-      modelDir: '',
-      modelName: '',
-      modelVersion: '',
-      codeDir: code.path,
-      scoringScript: req.code!.scoringScript,
-      environmentVariables: req.environmentVariables,
-      port: req.port ?? 0,
-      host: '127.0.0.1',
-      ...(host.python ? { python: host.python } : {}),
-      ...(image ? { image } : {}),
-    },
-    { env: host.env },
-  );
+  return {
+    runtime: host.runtime,
+    endpointName: req.endpointName,
+    deploymentName: req.deploymentName,
+    modelDir: '',
+    modelName: '',
+    modelVersion: '',
+    environmentVariables: req.environmentVariables,
+    port: req.port ?? 0,
+    host: '127.0.0.1',
+    ...(host.python ? { python: host.python } : {}),
+    ...(image ? { image } : {}),
+  };
+}
+
+/**
+ * A deployment without code_configuration of an mlflow_model is served as Azure serves it (no-code): an inline
+ * model says its type; a registered one (NAME:VERSION) is checked once resolved (resolveModel).
+ */
+function servesMlflowWithoutCode(req: DeployRequest): boolean {
+  const m = req.model;
+  if (!m) return false;
+  return m.kind === 'path' ? m.type === 'mlflow_model' : m.kind === 'version' || m.kind === 'latest';
+}
+
+/** The registered artifact's folder name inside the model version folder (MLFLOW_MODEL_FOLDER). */
+function artifactFolder(model: RegisteredModel): string {
+  return path.basename(model.uri.replace(/^file:\/\//, ''));
 }
 
 /** Deploys a request validateLocalRequest accepted. */
@@ -98,7 +139,7 @@ export async function deployLocal(
   section: ReportSection,
 ): Promise<DeployOutcome> {
   const log = deps.io;
-  const code = req.code!;
+  const code = req.code;
   const registry = new LocalModelRegistry(opts.localDir, () => deps.clock.now());
   const deadline = deps.clock.now() + opts.timeoutMinutes * 60_000;
   const image = req.environment?.kind === 'inline' ? req.environment.image : undefined;
@@ -111,8 +152,14 @@ export async function deployLocal(
     modelName: model?.name ?? '',
     modelVersion: model?.version ?? '',
     ...(model ? { modelContentHash: model.contentHash } : {}),
-    codeDir: code.code.kind === 'path' ? code.code.path : '',
-    scoringScript: code.scoringScript,
+    // No code: a no-code mlflow_model, served in its version folder (host.py --mlflow-model).
+    ...(code
+      ? { codeDir: code.code.kind === 'path' ? code.code.path : '', scoringScript: code.scoringScript }
+      : {
+          codeDir: model?.localDir ?? '',
+          scoringScript: '',
+          mlflowModelFolder: model ? artifactFolder(model) : '',
+        }),
     environmentVariables: req.environmentVariables,
     ...(opts.python ? { python: opts.python } : {}),
     ...(req.port !== undefined ? { port: req.port } : {}),
@@ -144,6 +191,12 @@ export async function deployLocal(
   }
 
   const model = req.model ? await resolveModel(req.model, registry, log, opts.followSymlinks) : undefined;
+  if (!code && model?.type !== 'mlflow_model') {
+    throw new UsageError(
+      `model ${model?.id ?? ''} is a ${model?.type ?? 'custom_model'}: only an mlflow_model deploys without code; give code-path and scoring-script`,
+      'code-path',
+    );
+  }
   if (model) {
     report.event(
       section,
@@ -157,6 +210,7 @@ export async function deployLocal(
     log,
     ...(deps.spawn ? { spawn: deps.spawn as never } : {}),
     env: deps.env,
+    ...(deps.signal ? { signal: deps.signal } : {}),
   });
   if (result.state === 'Failed') result = await writeFailedLog(result, deps.io);
   const plan: LocalPlan = {

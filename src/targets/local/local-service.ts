@@ -37,6 +37,7 @@ import {
   readDeploymentState,
   removeDeploymentState,
   writeDeploymentState,
+  writeDeploymentStateSync,
 } from './service-state.ts';
 
 const HOST = '127.0.0.1';
@@ -59,6 +60,8 @@ export interface LocalServiceRequest {
   codeDir: string;
   /** Relative to codeDir, e.g. `onlinescoring/score.py`. */
   scoringScript: string;
+  /** A no-code mlflow_model: the artifact's folder in modelDir; host.py --mlflow-model serves it (find-host.ts). */
+  mlflowModelFolder?: string;
   environmentVariables: Record<string, string>;
   python?: string;
   /** Default: a free port. */
@@ -82,6 +85,8 @@ export interface LocalServiceDeps {
   hostPy?: string;
   /** Liveness poll interval (default 75 ms). */
   pollIntervalMs?: number;
+  /** Aborted on SIGINT/SIGTERM: a host still starting is stopped (its whole process group) at once. */
+  signal?: AbortSignal;
 }
 
 export interface LocalServiceHealthy {
@@ -137,7 +142,7 @@ function validateRequest(req: LocalServiceRequest, deps: LocalServiceDeps): void
   if (req.modelDir && !existsSync(req.modelDir)) {
     throw new UsageError(`model folder ${req.modelDir} does not exist`, 'model');
   }
-  if (!existsSync(join(req.codeDir, req.scoringScript))) {
+  if (req.mlflowModelFolder === undefined && !existsSync(join(req.codeDir, req.scoringScript))) {
     throw new UsageError(
       `scoring script ${req.scoringScript} was not found in the code folder ${resolve(req.codeDir)}`,
       'scoring-script',
@@ -162,6 +167,7 @@ function launchFor(req: LocalServiceRequest, deps: LocalServiceDeps, port: numbe
       modelVersion: req.modelVersion,
       codeDir: req.codeDir,
       scoringScript: req.scoringScript,
+      ...(req.mlflowModelFolder !== undefined ? { mlflowModelFolder: req.mlflowModelFolder } : {}),
       environmentVariables: req.environmentVariables,
       port,
       host: HOST,
@@ -181,6 +187,7 @@ export function localDeploymentFingerprint(req: LocalServiceRequest): Promise<st
     codeDir: req.codeDir,
     localDir: req.localDir,
     scoringScript: req.scoringScript,
+    ...(req.mlflowModelFolder !== undefined ? { mlflowModelFolder: req.mlflowModelFolder } : {}),
     environmentVariables: req.environmentVariables,
     ...(req.python !== undefined ? { python: req.python } : {}),
     runtime: req.runtime,
@@ -195,11 +202,18 @@ async function stopRecordedProcess(
   deps: { clock: Clock; spawn?: typeof nodeSpawn },
   graceMs: number,
 ): Promise<boolean> {
+  // A host recorded as starting (the action was killed while it waited) is stopped as well.
+  const starting = state.starting;
+  const startingWasRunning = starting
+    ? await terminateProcessGroup(starting.pid, deps.clock, graceMs, starting.procStartTime)
+    : false;
+  if (starting?.containerName && starting.containerName !== state.containerName)
+    await removeContainer(starting.containerName, deps);
   const wasRunning = await terminateProcessGroup(state.pid, deps.clock, graceMs, state.procStartTime);
   if (state.runtime === 'docker' && state.containerName) {
     await removeContainer(state.containerName, deps);
   }
-  return wasRunning;
+  return wasRunning || startingWasRunning;
 }
 
 /** `docker rm -f NAME`, best effort: a SIGKILLed docker client does not take its container down. */
@@ -240,12 +254,48 @@ type Attempt =
     }
   | { ok: false; failed: LocalServiceFailed; portTaken: boolean };
 
-/** Spawns the host detached on port and waits for liveness, exit or the deadline. Kills it on failure. */
+/** The state of a deployment served by launch's process. */
+function stateOf(
+  req: LocalServiceRequest,
+  launch: HostLaunch,
+  host: { pid: number; procStartTime: number | undefined; port: number; startedAt: string },
+  fingerprint: string,
+  logFile: string,
+): LocalDeploymentState {
+  return {
+    endpointName: req.endpointName,
+    deploymentName: req.deploymentName,
+    pid: host.pid,
+    ...(host.procStartTime !== undefined ? { procStartTime: host.procStartTime } : {}),
+    port: host.port,
+    host: HOST,
+    runtime: launch.runtime,
+    command: [launch.command, ...launch.args],
+    ...(launch.containerName ? { containerName: launch.containerName } : {}),
+    startedAt: host.startedAt,
+    fingerprint,
+    modelId: modelIdOf(req),
+    modelDir: req.modelDir ? resolve(req.modelDir) : '',
+    codeDir: resolve(req.codeDir),
+    scoringScript: req.scoringScript,
+    logFile,
+    ...uris(host.port),
+  };
+}
+
+/**
+ * Spawns the host detached on port and waits for liveness, exit, the deadline or a cancel. Kills it on
+ * failure. The spawned process is recorded in the deployment's state before anything else happens (beside
+ * `previous`, the process still serving, when there is one), so a later delete-service finds it even when
+ * this action is killed while the host starts; a failed attempt puts the state back as it was.
+ */
 async function launchAndWait(
   req: LocalServiceRequest,
   deps: LocalServiceDeps,
   port: number,
   logFile: string,
+  previous: LocalDeploymentState | undefined,
+  fingerprint: string,
 ): Promise<Attempt> {
   const { clock, log } = deps;
   const where = `${req.endpointName}/${req.deploymentName}`;
@@ -287,6 +337,26 @@ async function launchAndWait(
   });
   child.unref();
   const pid = child.pid;
+  const procStartTime = pid !== undefined ? processStartTime(pid) : undefined;
+  if (pid !== undefined) {
+    // Synchronously, before the first await: nothing may come between the spawn and this record.
+    const host = { pid, procStartTime, port, startedAt };
+    writeDeploymentStateSync(
+      req.localDir,
+      previous
+        ? {
+            ...previous,
+            starting: {
+              pid,
+              ...(procStartTime !== undefined ? { procStartTime } : {}),
+              port,
+              ...(launch.containerName ? { containerName: launch.containerName } : {}),
+              startedAt,
+            },
+          }
+        : stateOf(req, launch, host, fingerprint, logFile),
+    );
+  }
 
   const fail = async (error: string, portTaken = false): Promise<Attempt> => {
     if (pid !== undefined) {
@@ -294,6 +364,10 @@ async function launchAndWait(
       await waitForProcessExit(pid, clock, 5000);
     }
     if (launch.containerName) await removeContainer(launch.containerName, deps);
+    if (pid !== undefined) {
+      if (previous) await writeDeploymentState(req.localDir, withoutStarting(previous));
+      else await removeDeploymentState(req.localDir, req.endpointName, req.deploymentName);
+    }
     const text = await readLogSince(logFile, logOffset);
     const failed: LocalServiceFailed = {
       state: 'Failed',
@@ -310,6 +384,11 @@ async function launchAndWait(
 
   const pollMs = deps.pollIntervalMs ?? 75;
   for (;;) {
+    if (deps.signal?.aborted) {
+      return fail(
+        `cancelled (${cancelReason(deps.signal)}) while ${where} was starting; the ${launch.runtime} process and its children were stopped`,
+      );
+    }
     if (exit) {
       if (exit.error) return fail(`could not start ${launch.command}: ${errorMessage(exit.error)}`);
       const reason = findFailureReason(await readLogSince(logFile, logOffset));
@@ -334,7 +413,7 @@ async function launchAndWait(
       !exit &&
       isProcessAlive(pid)
     ) {
-      return { ok: true, pid, procStartTime: processStartTime(pid), port, launch, startedAt };
+      return { ok: true, pid, procStartTime, port, launch, startedAt };
     }
     await clock.sleep(Math.max(1, Math.min(pollMs, req.deadline - clock.now())));
   }
@@ -392,7 +471,7 @@ export async function startLocalService(
     } else {
       port = await findFreePort(HOST);
     }
-    attempt = await launchAndWait(req, deps, port, logFile);
+    attempt = await launchAndWait(req, deps, port, logFile, previous, fingerprint);
     if (attempt.ok || !attempt.portTaken || req.port !== undefined || tries >= 3) break;
     log.info(`Port ${port} was taken before the host could bind it; trying another port`);
   }
@@ -402,25 +481,13 @@ export async function startLocalService(
   }
   const { pid, port, launch, startedAt } = attempt;
 
-  const state: LocalDeploymentState = {
-    endpointName: req.endpointName,
-    deploymentName: req.deploymentName,
-    pid,
-    ...(attempt.procStartTime !== undefined ? { procStartTime: attempt.procStartTime } : {}),
-    port,
-    host: HOST,
-    runtime: launch.runtime,
-    command: [launch.command, ...launch.args],
-    ...(launch.containerName ? { containerName: launch.containerName } : {}),
-    startedAt,
+  const state = stateOf(
+    req,
+    launch,
+    { pid, procStartTime: attempt.procStartTime, port, startedAt },
     fingerprint,
-    modelId: modelIdOf(req),
-    modelDir: req.modelDir ? resolve(req.modelDir) : '',
-    codeDir: resolve(req.codeDir),
-    scoringScript: req.scoringScript,
     logFile,
-    ...uris(port),
-  };
+  );
   await writeDeploymentState(req.localDir, state);
   log.info(`Local deployment ${where} is Healthy: ${state.scoringUri} (pid ${state.pid})`);
 
@@ -442,6 +509,16 @@ export async function startLocalService(
     fingerprint,
     ...(replaced ? { replaced } : {}),
   };
+}
+
+function withoutStarting(state: LocalDeploymentState): LocalDeploymentState {
+  const { starting: _, ...rest } = state;
+  return rest;
+}
+
+function cancelReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? 'aborted');
 }
 
 /** Healthy (process alive and GET / answers 200), Unhealthy (dead or not answering) or NotFound. */

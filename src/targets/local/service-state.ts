@@ -5,6 +5,7 @@
 // Files are written whole (temp file + rename) so a reader never sees half a file.
 
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -34,6 +35,20 @@ export interface LocalDeploymentState {
   logFile: string;
   scoringUri: string;
   swaggerUri: string;
+  /**
+   * A host being started beside the serving one (a redeploy) and not yet Healthy: recorded the moment it is
+   * spawned, so a delete-service after the action was killed still finds and stops it.
+   */
+  starting?: StartingHost;
+}
+
+/** A host process spawned but not yet Healthy. */
+export interface StartingHost {
+  pid: number;
+  procStartTime?: number;
+  port: number;
+  containerName?: string;
+  startedAt: string;
 }
 
 export interface LocalEndpointState {
@@ -84,6 +99,22 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   }
 }
 
+/**
+ * writeJsonAtomic without a turn of the event loop: used right after a host is spawned, so nothing (a signal
+ * handler, a SIGKILL between two awaits) can come between the spawn and the record of its pid.
+ */
+export function writeJsonAtomicSync(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
 async function readJson<T>(path: string): Promise<T | undefined> {
   let text: string;
   try {
@@ -109,6 +140,11 @@ export function readDeploymentState(
 
 export function writeDeploymentState(localDir: string, state: LocalDeploymentState): Promise<void> {
   return writeJsonAtomic(deploymentStatePath(localDir, state.endpointName, state.deploymentName), state);
+}
+
+/** writeDeploymentState, synchronously (see writeJsonAtomicSync). */
+export function writeDeploymentStateSync(localDir: string, state: LocalDeploymentState): void {
+  writeJsonAtomicSync(deploymentStatePath(localDir, state.endpointName, state.deploymentName), state);
 }
 
 /** Removes the deployment's state folder; true when there was one. */

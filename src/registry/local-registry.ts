@@ -165,6 +165,7 @@ export class LocalModelRegistry implements ModelRegistry {
       reused,
       bytesUploaded: 0,
       localDir: dir,
+      type: meta.type,
     };
   }
 }

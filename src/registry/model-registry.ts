@@ -16,6 +16,8 @@ export interface RegisteredModel {
   bytesUploaded: number;
   /** Local registry: the folder to use as AZUREML_MODEL_DIR. */
   localDir?: string;
+  /** Local registry: the model type it was registered with (custom_model, mlflow_model, triton_model). */
+  type?: string;
 }
 
 export interface RegisterOptions {

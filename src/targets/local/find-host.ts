@@ -74,7 +74,12 @@ export function choosePython(python: string | undefined, env: NodeJS.ProcessEnv 
 }
 
 /** Set by the local target for each deployment; never inherited from the runner's own environment. */
-const RUNTIME_OWNED = new Set(['AZUREML_MODEL_DIR', 'AZUREML_ENTRY_SCRIPT', 'AML_APP_ROOT']);
+const RUNTIME_OWNED = new Set([
+  'AZUREML_MODEL_DIR',
+  'AZUREML_ENTRY_SCRIPT',
+  'AML_APP_ROOT',
+  'MLFLOW_MODEL_FOLDER',
+]);
 
 /**
  * The environment of the hosting process: this process's environment without the runner's inputs and
@@ -181,6 +186,11 @@ export interface HostLaunchRequest {
   host: string;
   python?: string;
   image?: string;
+  /**
+   * A no-code deployment of an mlflow_model: the registered artifact's folder name inside modelDir
+   * (MLFLOW_MODEL_FOLDER, as Azure sets it). codeDir and scoringScript are then not used.
+   */
+  mlflowModelFolder?: string;
 }
 
 /** A command ready for child_process.spawn, and what to record about it. */
@@ -205,6 +215,7 @@ export interface HostLaunchOptions {
 /** Decides the runtime and builds its command line. Throws UsageError when a needed program is missing. */
 export function planHostLaunch(req: HostLaunchRequest, opts: HostLaunchOptions = {}): HostLaunch {
   const baseEnv = opts.env ?? process.env;
+  if (req.mlflowModelFolder !== undefined) return planMlflowLaunch(req, opts, baseEnv);
   const codeDir = resolve(req.codeDir);
   const modelDir = req.modelDir ? resolve(req.modelDir) : '';
   if (req.runtime === 'docker') {
@@ -269,6 +280,47 @@ export function planHostLaunch(req: HostLaunchRequest, opts: HostLaunchOptions =
     ],
     cwd: codeDir,
     env,
+    python,
+  };
+}
+
+/**
+ * A no-code MLflow model: always the bundled host.py in MLflow mode (azmlinfsrv needs an entry script, and the
+ * inference images' MLflow driver is Azure's), run in the model version folder with AZUREML_MODEL_DIR and
+ * MLFLOW_MODEL_FOLDER set as Azure sets them, and no entry script.
+ */
+function planMlflowLaunch(
+  req: HostLaunchRequest,
+  opts: HostLaunchOptions,
+  baseEnv: NodeJS.ProcessEnv,
+): HostLaunch {
+  if (req.runtime === 'docker') {
+    throw new UsageError(
+      'a no-code mlflow_model deployment runs on the bundled host (local-runtime: auto); docker runs an entry script',
+      'local-runtime',
+    );
+  }
+  const modelDir = req.modelDir ? resolve(req.modelDir) : '';
+  const runtimeVars: Record<string, string> = {
+    ...(modelDir ? { AZUREML_MODEL_DIR: modelDir } : {}),
+    ...(req.mlflowModelFolder ? { MLFLOW_MODEL_FOLDER: req.mlflowModelFolder } : {}),
+  };
+  const python = choosePython(req.python, baseEnv);
+  const hostPy = opts.hostPy ?? resolveBundledHostPy();
+  return {
+    runtime: 'host.py',
+    command: python,
+    args: [
+      '-u',
+      isAbsolute(hostPy) ? hostPy : resolve(hostPy),
+      '--mlflow-model',
+      '--port',
+      String(req.port),
+      '--host',
+      req.host,
+    ],
+    cwd: modelDir || resolve('.'),
+    env: hostEnvironment(baseEnv, req.environmentVariables, runtimeVars),
     python,
   };
 }

@@ -43,6 +43,8 @@ export interface FingerprintInput {
   port?: number;
   /** The local target's state folder, left out of the code hash when it sits inside the code folder. */
   localDir?: string;
+  /** A no-code MLflow deployment: the model's folder inside modelDir (host.py --mlflow-model). */
+  mlflowModelFolder?: string;
 }
 
 /** SHA-256 (hex) of everything that decides what a local deployment serves. Key order does not matter. */
@@ -64,6 +66,8 @@ export async function deploymentFingerprint(input: FingerprintInput): Promise<st
     runtime: input.runtime,
     image: input.image ?? null,
     port: input.port ?? null,
+    // Only when set, so entry-script deployments keep the fingerprints they had.
+    ...(input.mlflowModelFolder !== undefined ? { mlflowModel: input.mlflowModelFolder } : {}),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

@@ -170,3 +170,9 @@ export interface Target {
   /** What the run learned about the target that a reader of the summary should know (an api-version fallback). */
   notes(): string[];
 }
+
+/** The name of an inline model (a path): merge-spec names every one (`<endpoint>-<deployment>-model`). */
+export function inlineModelNameOf(ref: { name?: string | undefined; path: string }): string {
+  if (!ref.name) throw new Error(`internal: the inline model ${ref.path} reached the target without a name`);
+  return ref.name;
+}

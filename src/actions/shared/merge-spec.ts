@@ -74,7 +74,13 @@ export function mergeDeployRequest(
     if (problem) throw new UsageError(problem, input);
   }
 
-  const model = inputs.model ? parseModelRef(inputs.model, { input: 'model', cwd }) : dep.model;
+  const given = inputs.model ? parseModelRef(inputs.model, { input: 'model', cwd }) : dep.model;
+  // An inline model (a path with no name) is registered as `<endpoint>-<deployment>-model`, not after its
+  // folder: every az ml sample has `model: {path: ./model}`, and "model" would be everyone's model.
+  const model =
+    given?.kind === 'path' && !given.name
+      ? { ...given, name: inlineModelName(endpointName, deploymentName) }
+      : given;
 
   let code = dep.code;
   if (inputs['code-path'] || inputs['scoring-script']) {
@@ -123,4 +129,9 @@ export function mergeDeployRequest(
     ...(port !== undefined ? { port } : {}),
     notes: loaded?.notes ?? [],
   };
+}
+
+/** The name of an inline model that names itself nowhere (the rule is stated here once; README). */
+export function inlineModelName(endpointName: string, deploymentName: string): string {
+  return `${endpointName}-${deploymentName}-model`;
 }

@@ -126,7 +126,21 @@ async function deployAzure(
       href: studioEndpointUrl(studio, desired.endpoint.name, 'online'),
     }),
   );
+  const planInput = (deployment: AzureDeploymentSpec['deployment'], precheck: boolean) => ({
+    ...desired,
+    deployment,
+    ...(want.traffic ? { traffic: want.traffic } : {}),
+    ...(want.mirrorTraffic ? { mirrorTraffic: want.mirrorTraffic } : {}),
+    gateWhenServing: want.gateWhenServing,
+    followSymlinks: options.followSymlinks,
+    ...(precheck ? { precheck } : {}),
+  });
+  const scope = { deadline: session.deadline, ...(deps.signal ? { signal: deps.signal } : {}) };
   if (desired.deployment.model?.kind === 'path') {
+    // Uploading and registering the model are writes: first the plan's checks (traffic and mirror rules
+    // against the endpoint as it is, names, compute, code and environment), which need no model.
+    const { model: _inline, ...withoutModel } = desired.deployment;
+    await planDeployment(ws, planInput(withoutModel, true), scope);
     desired.deployment.model = await registerInlineModel(
       desired.deployment.model,
       ws,
@@ -136,17 +150,7 @@ async function deployAzure(
     addFacts(section, fact('Model', refText(desired.deployment.model), { code: true }));
   }
 
-  const plan = await planDeployment(
-    ws,
-    {
-      ...desired,
-      ...(want.traffic ? { traffic: want.traffic } : {}),
-      ...(want.mirrorTraffic ? { mirrorTraffic: want.mirrorTraffic } : {}),
-      gateWhenServing: want.gateWhenServing,
-      followSymlinks: options.followSymlinks,
-    },
-    { deadline: session.deadline, ...(deps.signal ? { signal: deps.signal } : {}) },
-  );
+  const plan = await planDeployment(ws, planInput(desired.deployment, false), scope);
   const lines = describePlan(plan);
   await io.group('Plan', async () => {
     for (const line of lines) io.info(line);

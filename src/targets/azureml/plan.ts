@@ -75,6 +75,11 @@ export interface DesiredDeployment {
   gateWhenServing?: boolean;
   /** Include what symlinks leaving the code folder point at (else they are refused). */
   followSymlinks?: boolean;
+  /**
+   * A check before the model exists (an inline model is planned without it, then uploaded): every rule runs
+   * except the ones that depend on whether the deployment's body changes, which the real plan checks.
+   */
+  precheck?: boolean;
 }
 
 export type ResourceAction = 'create' | 'update' | 'none';
@@ -149,7 +154,7 @@ export async function planDeployment(
     deployment: deploymentName,
     deployments: [...new Set([...existingNames, deploymentName])],
     kubernetes: computeKind === 'kubernetes',
-    deploymentChanges: deployment.action !== 'none',
+    deploymentChanges: !desired.precheck && deployment.action !== 'none',
   });
   notes.push(...traffic.notes);
   if (strategy.kind === 'none' && !Object.values(traffic.after.traffic).some((v) => v > 0)) {

@@ -17,6 +17,7 @@ import {
   type DeployOptions,
   type DeployOutcome,
   type DeployRequest,
+  inlineModelNameOf,
   type TargetDeps,
 } from '../target.ts';
 import { type HostLaunchRequest, planHostLaunch } from './find-host.ts';
@@ -300,7 +301,7 @@ async function resolveModel(
 ): Promise<RegisteredModel> {
   switch (ref.kind) {
     case 'path': {
-      const name = ref.name ?? defaultModelName(ref.path);
+      const name = inlineModelNameOf(ref);
       const model = await registry.register(
         {
           name,
@@ -334,15 +335,6 @@ async function resolveModel(
   }
 }
 
-/** An anonymous local model is named after its file or folder, as Azure names anonymous assets per content. */
-function defaultModelName(p: string): string {
-  const base = path
-    .basename(p)
-    .replace(/\.[^.]+$/, '')
-    .replace(/[^a-zA-Z0-9._-]/g, '-');
-  return /^[a-zA-Z0-9]/.test(base) ? base : `model-${base}`;
-}
-
 async function planLocal(
   req: DeployRequest,
   registry: LocalModelRegistry,
@@ -352,7 +344,7 @@ async function planLocal(
   let model: RegisteredModel | undefined;
   let modelPlan: LocalPlan['model'] = { ref: '(none)', action: 'use' };
   if (req.model?.kind === 'path') {
-    const name = req.model.name ?? defaultModelName(req.model.path);
+    const name = inlineModelNameOf(req.model);
     const hash = (await hashContent(req.model.path, undefined, { followSymlinks: opts.followSymlinks })).hash;
     const latest = await registry.resolve(name, req.model.version);
     if (latest && latest.contentHash === hash) {

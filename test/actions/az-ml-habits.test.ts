@@ -219,3 +219,35 @@ test('ignored keys: warned once each with a suggestion, listed in the job summar
   assert.equal(existsSync(path.join(dir, '.azureml-local', 'endpoints')), false, 'nothing was started');
   assert.equal(strict.outputs['state'], undefined);
 });
+
+test('an inline model with no name is registered as <endpoint>-<deployment>-model on both targets', async (t) => {
+  const dir = await demo(t);
+  t.after(() =>
+    cli(['delete-service', '--target=local', '--endpoint-name=azureml-deploy-demo'], { cwd: dir }),
+  );
+  const local = await cli(
+    ['deploy-model', '--target=local', '--endpoint-file=endpoint.yml', '--deployment-file=deployment.yml'],
+    { cwd: dir },
+  );
+  assert.equal(local.code, 0, local.stderr);
+  assert.equal(JSON.parse(local.outputs['plan']!).model.ref, 'azureml:azureml-deploy-demo-blue-model:1');
+  assert.ok(existsSync(path.join(dir, '.azureml-local/models/azureml-deploy-demo-blue-model/1/model')));
+
+  const fake = await fakeAzure(t);
+  const azure = await cli(
+    [
+      'deploy-model',
+      '--endpoint-file=endpoint.yml',
+      '--deployment-file=deployment.yml',
+      '--deployment-name=green',
+      ...azureArgs(fake),
+    ],
+    { cwd: dir },
+  );
+  assert.equal(azure.code, 0, azure.stderr);
+  assert.ok(
+    fake.requests.some(
+      (q) => q.method === 'PUT' && q.path.endsWith('/models/azureml-deploy-demo-green-model/versions/1'),
+    ),
+  );
+});

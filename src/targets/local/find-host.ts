@@ -82,10 +82,64 @@ const RUNTIME_OWNED = new Set([
 ]);
 
 /**
- * The environment of the hosting process: this process's environment without the runner's inputs and
- * tokens (INPUT_*, ACTIONS_*: they may hold secrets and the service outlives the step) and without
- * inherited Azure ML runtime variables, then the
- * deployment's variables, then the Azure ML runtime variables, which win as they do on Azure.
+ * What a host inherits from the action's environment: what finding and running Python (or docker) needs, and
+ * nothing else. The action's environment holds the runner's secrets (AZURE_CLIENT_SECRET, GITHUB_TOKEN,
+ * ACTIONS_ID_TOKEN_REQUEST_TOKEN, ACTIONS_RUNTIME_TOKEN, INPUT_*), and the host outlives the step; a model
+ * that needs more gets it through the deployment's environment_variables.
+ *   system:  PATH HOME USER LOGNAME SHELL TMPDIR TMP TEMP TZ TERM LANG LANGUAGE LC_* XDG_* LD_LIBRARY_PATH
+ *            SSL_CERT_FILE SSL_CERT_DIR REQUESTS_CA_BUNDLE (Windows: SYSTEMROOT WINDIR COMSPEC PATHEXT
+ *            USERPROFILE APPDATA LOCALAPPDATA PROGRAMDATA)
+ *   Python:  PYTHON* VIRTUAL_ENV CONDA_* PYENV_*
+ *   compute: OMP_* MKL_* OPENBLAS_* CUDA_* NVIDIA_* HF_HOME TRANSFORMERS_CACHE TORCH_HOME
+ *   docker:  DOCKER_HOST DOCKER_CONFIG DOCKER_CONTEXT DOCKER_CERT_PATH DOCKER_TLS_VERIFY
+ */
+const INHERITED_NAMES = new Set([
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'TZ',
+  'TERM',
+  'LANG',
+  'LANGUAGE',
+  'LD_LIBRARY_PATH',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'REQUESTS_CA_BUNDLE',
+  'SYSTEMROOT',
+  'WINDIR',
+  'COMSPEC',
+  'PATHEXT',
+  'USERPROFILE',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'PROGRAMDATA',
+  'VIRTUAL_ENV',
+  'HF_HOME',
+  'TRANSFORMERS_CACHE',
+  'TORCH_HOME',
+  'DOCKER_HOST',
+  'DOCKER_CONFIG',
+  'DOCKER_CONTEXT',
+  'DOCKER_CERT_PATH',
+  'DOCKER_TLS_VERIFY',
+]);
+const INHERITED_PREFIXES = /^(LC_|XDG_|PYTHON|CONDA_|PYENV_|OMP_|MKL_|OPENBLAS_|CUDA_|NVIDIA_)/;
+
+/** True for a variable of the action's environment a host inherits (see INHERITED_NAMES). */
+export function isInheritedByHost(name: string): boolean {
+  const upper = name.toUpperCase();
+  return INHERITED_NAMES.has(upper) || INHERITED_PREFIXES.test(upper);
+}
+
+/**
+ * The environment of the hosting process: a clean base taken from this process's environment (only the
+ * variables isInheritedByHost names; never the runner's secrets), then the deployment's variables, then the
+ * Azure ML runtime variables, which win as they do on Azure.
  */
 export function hostEnvironment(
   base: NodeJS.ProcessEnv,
@@ -94,7 +148,7 @@ export function hostEnvironment(
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(base)) {
-    if (value === undefined || /^(INPUT_|ACTIONS_)/i.test(key) || RUNTIME_OWNED.has(key)) continue;
+    if (value === undefined || !isInheritedByHost(key) || RUNTIME_OWNED.has(key)) continue;
     env[key] = value;
   }
   env['PYTHONUNBUFFERED'] = '1';

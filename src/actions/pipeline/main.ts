@@ -66,7 +66,7 @@ export const pipelineAction = defineAction({
         );
         const result = await runSmoke(smoke, service, deps, ctx);
         if (!result.passed && inputs['fail-on-error']) {
-          throw new ActionFailure(`smoke test failed: ${result.message}`);
+          throw new ActionFailure(result.message);
         }
       }
     } finally {

@@ -44,6 +44,6 @@ export const smokeTestAction = defineAction({
     );
     const result = await runSmoke(prepared, service, deps, ctx);
     if (!result.passed && inputs['fail-on-error'])
-      throw new ActionFailure(`smoke test failed: ${result.message}`);
+      throw new ActionFailure(result.message);
   },
 });

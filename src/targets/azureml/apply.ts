@@ -357,18 +357,36 @@ async function restoreAfterAbort(
     'rollback',
     `cancelled: restoring the traffic of ${plan.endpointName} to ${formatMap(plan.previous.traffic)}`,
   );
-  await restoreTraffic(ws, plan.endpointName, plan.previous, {
+  const restored = await restoreTraffic(ws, plan.endpointName, plan.previous, {
     deadline: ws.client.clock.now() + RESTORE_GRACE_MS,
   });
+  const maps = `${formatMap(plan.previous.traffic)} (mirror ${formatMap(plan.previous.mirrorTraffic)})`;
+  progress(
+    'rollback',
+    restored.restored
+      ? `cancelled: the traffic of ${plan.endpointName} was restored to ${maps}`
+      : `cancelled: the traffic of ${plan.endpointName} was still ${maps}; nothing to restore`,
+  );
 }
+
+/** What each step writes, as a sentence names it ("The endpoint update ended Failed"). */
+export const STEP_WORDS: Record<DeployStep, string> = {
+  assets: 'upload of the model, code and environment',
+  endpoint: 'endpoint update',
+  deployment: 'deployment',
+  smoke: 'smoke test',
+  traffic: 'traffic update',
+  verify: 'check of the live traffic',
+  rollback: 'rollback',
+  cleanup: 'cleanup',
+};
 
 function expectSucceeded(step: DeployStep, result: OperationResult<OnlineResource>): void {
   if (result.status === 'Succeeded') return;
   const detail = result.error ?? { code: result.status, message: `provisioningState ${result.status}` };
-  const what = step === 'traffic' ? 'the traffic update' : step;
   throw new StepFailure(
     step,
-    `The ${what} ended ${result.status}: ${summarizeArmError(detail)}`,
+    `The ${STEP_WORDS[step]} ended ${result.status}: ${summarizeArmError(detail)}`,
     seedState(result.status, detail),
     detail,
   );

@@ -289,10 +289,23 @@ async function failure(
     logTail?.split('\n').slice(-60).join('\n'),
     outcome.logsFile,
   );
-  return new DeployFailure(
-    `deployment ${plan.endpointName}/${plan.deploymentName} ${result.state}: ${result.error ?? 'failed'}.${rollback}`,
-    outcome,
-  );
+  const error = (result.error ?? 'failed').replace(/\.$/, '');
+  return new DeployFailure(`${failedWhat(result, plan)}: ${error}.${rollback}`, outcome);
+}
+
+/** What failed, by the step that failed: the upload, the endpoint update, the traffic update or the deployment. */
+function failedWhat(result: ApplyResult, plan: DeploymentPlan): string {
+  const where = `${plan.endpointName}/${plan.deploymentName}`;
+  switch (result.failedStep) {
+    case 'assets':
+      return `uploading the model, code or environment for ${where} failed`;
+    case 'endpoint':
+      return `the update of endpoint ${plan.endpointName} failed`;
+    case 'traffic':
+      return `the traffic update of endpoint ${plan.endpointName} failed`;
+    default:
+      return `deployment ${where} ${result.state}`;
+  }
 }
 
 /** Looks up the endpoint's keys or token (the ARM client registers them as secrets); best effort. */

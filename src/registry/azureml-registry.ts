@@ -208,6 +208,48 @@ export class AzureModelRegistry implements ModelRegistry {
     }
   }
 
+  /**
+   * What register() would do, with reads only (a dry run): the local content hashed and compared with the
+   * latest version, as register() dedupes. Nothing is uploaded or written.
+   */
+  async planRegister(
+    spec: ModelSpec,
+    opts: RegisterOptions,
+  ): Promise<{ name: string; version: string; reused: boolean; contentHash: string }> {
+    const nameProblem = assetNameProblem('model', spec.name);
+    if (nameProblem) throw new UsageError(nameProblem, 'model-name');
+    const remoteUri = this.#remoteModelUri(spec.path);
+    let hash = '';
+    if (remoteUri === undefined) {
+      const local = localPath(spec.path);
+      hash = (
+        await hashContent(local, local, {
+          ...(this.#options.hashCacheFile ? { cacheFile: this.#options.hashCacheFile } : {}),
+          followSymlinks: opts.followSymlinks ?? false,
+        })
+      ).hash;
+    }
+    const identity: Identity = hash ? { kind: 'hash', hash } : { kind: 'uri', uri: remoteUri as string };
+    if (spec.version !== undefined) {
+      const existing = await this.#getVersion(spec.name, spec.version);
+      if (existing) this.#checkExplicit(spec, existing, identity);
+      return { name: spec.name, version: spec.version, reused: existing !== undefined, contentHash: hash };
+    }
+    const container = await this.#getContainer(spec.name);
+    if (opts.dedupe && container) {
+      const latest = await this.#latestVersion(spec.name);
+      if (latest?.name && sameModel(latest, identity)) {
+        return { name: spec.name, version: latest.name, reused: true, contentHash: hash };
+      }
+    }
+    return {
+      name: spec.name,
+      version: container?.properties?.nextVersion ?? '1',
+      reused: false,
+      contentHash: hash,
+    };
+  }
+
   async resolve(name: string, version?: string): Promise<RegisteredModel | undefined> {
     const found =
       version === undefined ? await this.#latestVersion(name) : await this.#getVersion(name, version);

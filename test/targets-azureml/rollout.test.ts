@@ -310,8 +310,8 @@ test('updating the serving deployment keeps the other deployments\u2019 traffic 
       traffic: { kind: 'none' },
     }),
   );
-  assert.deepEqual(plan.deployment.changes, ['properties.environmentVariables']);
-  assert.deepEqual(plan.endpoint.changes, ['tags']);
+  assert.deepEqual(plan.deployment.changes, ['environment_variables: +LOG_LEVEL (values not shown)']);
+  assert.deepEqual(plan.endpoint.changes, ['tags: {} → {"owner":"ml-team"}']);
   assert.equal(result.ok, true, result.error);
   assert.equal(trafficText(tw), before);
   const endpointPut = tw.fake.requests.findLast(

@@ -39,18 +39,88 @@ const ADD_ONLY = new Set(['properties.properties']);
 /** Never compared: fixed at creation (location) or carried over on purpose (traffic maps). */
 const IGNORED = new Set(['location', 'properties.traffic', 'properties.mirrorTraffic']);
 
+/** A field whose desired value differs from the current one, with both values. */
+export interface BodyChange {
+  /** The REST path, e.g. `properties.requestSettings.requestTimeout`. */
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
 /** Paths (`properties.requestSettings.requestTimeout`) whose desired value differs from the current one. */
 export function diffBody(desired: unknown, current: unknown): string[] {
-  const changes: string[] = [];
+  return diffBodyValues(desired, current).map((c) => c.path);
+}
+
+/** The changed fields with their current and desired values (whole maps as a whole). */
+export function diffBodyValues(desired: unknown, current: unknown): BodyChange[] {
+  const changes: BodyChange[] = [];
   walk('', desired, current, changes);
   return changes;
 }
 
-function walk(path: string, desired: unknown, current: unknown, changes: string[]): void {
+/** REST paths as the YAML names them, where the generic rule (drop `properties.`, snake_case) is not it. */
+const YAML_NAMES: Record<string, string> = {
+  'sku.capacity': 'instance_count',
+  'sku.name': 'sku',
+  'properties.model': 'model',
+  'properties.environmentId': 'environment',
+  'properties.codeConfiguration.codeId': 'code',
+  'properties.codeConfiguration.scoringScript': 'scoring_script',
+  'properties.requestSettings.requestTimeout': 'request_settings.request_timeout_ms',
+  'properties.requestSettings.maxQueueWait': 'request_settings.max_queue_wait_ms',
+  'properties.livenessProbe.initialDelay': 'liveness_probe.initial_delay',
+  'properties.readinessProbe.initialDelay': 'readiness_probe.initial_delay',
+};
+
+function yamlName(restPath: string): string {
+  return (
+    YAML_NAMES[restPath] ??
+    restPath
+      .replace(/^properties\./, '')
+      .replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+      .replace(/\._/g, '.')
+  );
+}
+
+/** An asset version id as `azureml:name:version`; other values as JSON-ish text, long ones cut. */
+function shownValue(value: unknown): string {
+  if (value === undefined || value === null) return '(none)';
+  if (typeof value === 'string') {
+    const asset = /\/(?:models|environments|codes)\/([^/]+)\/versions\/([^/]+)$/i.exec(value);
+    const text = asset ? `azureml:${asset[1]}:${asset[2]}` : value;
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  }
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * One line per changed field, named as in the YAML: `instance_count: 1 → 2`,
+ * `environment: azureml:env:3 → azureml:env:4`. Environment variables may hold secrets: only their names.
+ */
+export function describeBodyChanges(desired: unknown, current: unknown): string[] {
+  return diffBodyValues(desired, current).map(({ path, before, after }) => {
+    const name = yamlName(path);
+    if (path === 'properties.environmentVariables') {
+      const a = isObject(after) ? after : {};
+      const b = isObject(before) ? before : {};
+      const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+      const parts = keys.flatMap((k) =>
+        !(k in b) ? [`+${k}`] : !(k in a) ? [`-${k}`] : String(a[k]) !== String(b[k]) ? [`~${k}`] : [],
+      );
+      return `${name}: ${parts.join(' ')} (values not shown)`;
+    }
+    return `${name}: ${shownValue(before)} → ${shownValue(after)}`;
+  });
+}
+
+function walk(path: string, desired: unknown, current: unknown, changes: BodyChange[]): void {
   if (IGNORED.has(path) || desired === undefined) return;
   if (isObject(desired)) {
     if (WHOLE_MAPS.has(path)) {
-      if (!sameMap(desired, isObject(current) ? current : {})) changes.push(path);
+      if (!sameMap(desired, isObject(current) ? current : {}))
+        changes.push({ path, before: current, after: desired });
       return;
     }
     if (KEY_SETS.has(path)) {
@@ -60,14 +130,14 @@ function walk(path: string, desired: unknown, current: unknown, changes: string[
             .map((k) => k.toLowerCase())
             .sort(),
         );
-      if (keys(desired) !== keys(current)) changes.push(path);
+      if (keys(desired) !== keys(current)) changes.push({ path, before: current, after: desired });
       return;
     }
     if (ADD_ONLY.has(path)) {
       const have = isObject(current) ? current : {};
       for (const [key, value] of Object.entries(desired)) {
         if (!isServiceProperty(key) && String(have[key]) !== String(value)) {
-          changes.push(`${path}.${key}`);
+          changes.push({ path: `${path}.${key}`, before: have[key], after: value });
         }
       }
       return;
@@ -77,7 +147,7 @@ function walk(path: string, desired: unknown, current: unknown, changes: string[
     }
     return;
   }
-  if (!sameScalar(path, desired, current)) changes.push(path);
+  if (!sameScalar(path, desired, current)) changes.push({ path, before: current, after: desired });
 }
 
 function sameScalar(path: string, desired: unknown, current: unknown): boolean {

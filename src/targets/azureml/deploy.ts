@@ -3,9 +3,10 @@
 // the result into the outcome, the report and, on failure, the container logs.
 
 import path from 'node:path';
+import { assetVersionId } from '../../azure/bodies/arm-ids.ts';
 import type { AzureWorkspace } from '../../azure/workspace.ts';
 import type { ModelRef } from '../../config/spec.ts';
-import { ActionFailure, errorMessage, UsageError } from '../../errors.ts';
+import { ActionFailure, errorMessage } from '../../errors.ts';
 import { writePrivateFile } from '../../io/private-file.ts';
 import type { ProbeRequest } from '../../probe/requests.ts';
 import { runSmokeTest } from '../../probe/smoke-test.ts';
@@ -17,6 +18,7 @@ import {
   type DeployOptions,
   type DeployOutcome,
   type DeployRequest,
+  inlineModelNameOf,
   type PreparedDeployment,
   RESTORE_STATE,
   type TargetDeps,
@@ -65,12 +67,6 @@ export function prepareAzureDeploy(
     );
   }
   const desired = azureDeploymentSpec(request);
-  if (desired.deployment.model?.kind === 'path' && options.dryRun) {
-    throw new UsageError(
-      'dry-run with a local model path would have to upload it; register it first (register-model) and pass NAME:VERSION',
-      'model',
-    );
-  }
   return {
     endpointName: request.endpointName,
     deploymentName: request.deploymentName,
@@ -136,7 +132,20 @@ async function deployAzure(
     ...(precheck ? { precheck } : {}),
   });
   const scope = { deadline: session.deadline, ...(deps.signal ? { signal: deps.signal } : {}) };
-  if (desired.deployment.model?.kind === 'path') {
+  let modelPlanLine: string | undefined;
+  if (desired.deployment.model?.kind === 'path' && options.dryRun) {
+    // A dry run hashes the inline model and compares it with the workspace (reads only): the plan shows the
+    // version it would reuse, or the new version it would register, and nothing is uploaded.
+    const inline = desired.deployment.model;
+    const planned = await planInlineModel(inline, ws, session, options.followSymlinks);
+    desired.deployment.model = planned.reused
+      ? { kind: 'version', name: planned.name, version: planned.version }
+      : { kind: 'arm-id', id: assetVersionId(ws.path, 'models', planned.name, planned.version) };
+    modelPlanLine = planned.reused
+      ? `reuse model azureml:${planned.name}:${planned.version} (identical content)`
+      : `register model azureml:${planned.name}:${planned.version} from ${inline.path} (${planned.contentHash}; not uploaded in a dry run)`;
+    addFacts(section, fact('Model', modelPlanLine));
+  } else if (desired.deployment.model?.kind === 'path') {
     // Uploading and registering the model are writes: first the plan's checks (traffic and mirror rules
     // against the endpoint as it is, names, compute, code and environment), which need no model.
     const { model: _inline, ...withoutModel } = desired.deployment;
@@ -151,7 +160,7 @@ async function deployAzure(
   }
 
   const plan = await planDeployment(ws, planInput(desired.deployment, false), scope);
-  const lines = describePlan(plan);
+  const lines = [...(modelPlanLine ? [modelPlanLine] : []), ...describePlan(plan)];
   await io.group('Plan', async () => {
     for (const line of lines) io.info(line);
   });
@@ -340,8 +349,35 @@ export async function restoreAfterCancel(saved: string, session: AzureSession): 
   );
 }
 
+/** What registering an inline model would do (a dry run): reads only. */
+async function planInlineModel(
+  ref: Extract<ModelRef, { kind: 'path' }>,
+  ws: AzureWorkspace,
+  session: AzureSession,
+  followSymlinks: boolean,
+): Promise<{ name: string; version: string; reused: boolean; contentHash: string }> {
+  const registry = new AzureModelRegistry(ws, {
+    hashCacheFile: path.join(session.localDir, 'hash-cache.json'),
+    log: session.deps.io,
+    clock: session.deps.clock,
+    deadline: session.deadline,
+    ...(session.deps.signal ? { signal: session.deps.signal } : {}),
+  });
+  return registry.planRegister(
+    {
+      name: inlineModelNameOf(ref),
+      ...(ref.version ? { version: ref.version } : {}),
+      type: ref.type ?? 'custom_model',
+      path: ref.path,
+      tags: {},
+      properties: {},
+    },
+    { dedupe: true, followSymlinks },
+  );
+}
+
 /** An inline model (a local path in the deployment) becomes a registered version, reused when identical. */
-async function registerInlineModel(
+export async function registerInlineModel(
   ref: Extract<ModelRef, { kind: 'path' }>,
   ws: AzureWorkspace,
   session: AzureSession,
@@ -357,7 +393,7 @@ async function registerInlineModel(
   });
   const model = await registry.register(
     {
-      name: ref.name ?? inlineModelName(ref.path),
+      name: inlineModelNameOf(ref),
       ...(ref.version ? { version: ref.version } : {}),
       type: ref.type ?? 'custom_model',
       path: ref.path,
@@ -369,15 +405,7 @@ async function registerInlineModel(
   return { kind: 'version', name: model.name, version: model.version };
 }
 
-/** An anonymous model is named after its file or folder. */
-export function inlineModelName(p: string): string {
-  return path
-    .basename(p)
-    .replace(/\.[^.]+$/, '')
-    .replace(/[^a-zA-Z0-9._-]/g, '-');
-}
-
-function refText(ref: ModelRef): string {
+export function refText(ref: ModelRef): string {
   switch (ref.kind) {
     case 'version':
       return `azureml:${ref.name}:${ref.version}`;
@@ -392,7 +420,7 @@ function refText(ref: ModelRef): string {
   }
 }
 
-function stateText(state: string, provisioningState: string): string {
+export function stateText(state: string, provisioningState: string): string {
   const redundant =
     provisioningState.toLowerCase() === state.toLowerCase() ||
     (state === 'Healthy' && provisioningState === 'Succeeded');

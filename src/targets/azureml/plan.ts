@@ -16,7 +16,7 @@ import type { OnlineDeploymentBody, TrafficMap } from '../../azure/bodies/types.
 import type { AzureWorkspace } from '../../azure/workspace.ts';
 import type { ComputeKind, DeploymentSpec, EndpointSpec } from '../../config/spec.ts';
 import { UsageError } from '../../errors.ts';
-import { diffBody } from './body-diff.ts';
+import { describeBodyChanges } from './body-diff.ts';
 import {
   getEndpoint,
   isTerminal,
@@ -232,7 +232,10 @@ function planEndpoint(
 ): { action: ResourceAction; changes: string[] } {
   if (!current) return { action: 'create', changes: ['(new endpoint)'] };
   const writable = writableBody(current, 'endpoint');
-  const changes = diffBody(applyEndpointSettings(structuredClone(writable), settings, ws.path), writable);
+  const changes = describeBodyChanges(
+    applyEndpointSettings(structuredClone(writable), settings, ws.path),
+    writable,
+  );
   const state = provisioningStateOf(current);
   if (isFailedState(state)) changes.push(`provisioningState ${state}: re-applied`);
   return { action: changes.length ? 'update' : 'none', changes };
@@ -268,7 +271,7 @@ function planDeploymentBody(
     const { [SPEC_HASH_TAG]: _h, ...tags } = b.tags ?? {};
     return { ...b, tags };
   };
-  const changes = diffBody(
+  const changes = describeBodyChanges(
     withoutSpecTag(body),
     withoutSpecTag(existing as typeof existing & { tags?: Record<string, string> }),
   );

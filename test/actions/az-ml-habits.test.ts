@@ -251,3 +251,24 @@ test('an inline model with no name is registered as <endpoint>-<deployment>-mode
     ),
   );
 });
+
+test('the local dry-run plan names what changed', async (t) => {
+  const dir = await demo(t);
+  t.after(() =>
+    cli(['delete-service', '--target=local', '--endpoint-name=azureml-deploy-demo'], { cwd: dir }),
+  );
+  const args = [
+    'deploy-model',
+    '--target=local',
+    '--endpoint-file=endpoint.yml',
+    '--deployment-file=deployment.yml',
+  ];
+  assert.equal((await cli(args, { cwd: dir })).code, 0);
+  await writeFile(path.join(dir, 'model', 'weights.json'), '{"w": [1, 2]}\n');
+  const r = await cli([...args, '--dry-run'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    JSON.parse(r.outputs['plan']!).deployment.reason,
+    /^model: azureml:azureml-deploy-demo-blue-model:1 → a new version \(azureml-deploy-demo-blue-model from /,
+  );
+});

@@ -293,7 +293,7 @@ function finishLocal(
   );
 }
 
-async function resolveModel(
+export async function resolveModel(
   ref: ModelRef,
   registry: LocalModelRegistry,
   log: Log,
@@ -371,13 +371,13 @@ async function planLocal(
         : {
             name: req.deploymentName,
             action: 'replace',
-            reason: 'the model, code, environment or settings changed',
+            reason: localChanges(status.state, baseRequest(model)),
           };
   } else {
     deployment = {
       name: req.deploymentName,
       action: 'replace',
-      reason: 'a new model version will be registered',
+      reason: `model: ${status.state?.modelId || '(none)'} → a new version (${modelPlan.ref})`,
     };
   }
   return {
@@ -388,6 +388,25 @@ async function planLocal(
     model: modelPlan,
     runtime: opts.runtime,
   };
+}
+
+/** What differs from the running deployment, field by field (`model: azureml:m:1 → azureml:m:2`). */
+function localChanges(
+  state: { modelId: string; codeDir: string; scoringScript: string } | undefined,
+  next: LocalServiceRequest,
+): string {
+  if (!state) return 'not recorded before';
+  const modelId = next.modelDir ? `azureml:${next.modelName}:${next.modelVersion}` : '';
+  const changes: string[] = [];
+  if (state.modelId !== modelId) changes.push(`model: ${state.modelId || '(none)'} → ${modelId || '(none)'}`);
+  if (next.codeDir && path.resolve(state.codeDir) !== path.resolve(next.codeDir))
+    changes.push(`code: ${state.codeDir} → ${path.resolve(next.codeDir)}`);
+  if (state.scoringScript !== next.scoringScript)
+    changes.push(`scoring_script: ${state.scoringScript || '(none)'} → ${next.scoringScript || '(none)'}`);
+  // The rest is in the fingerprint only (values of environment variables are never recorded).
+  return changes.length > 0
+    ? changes.join(', ')
+    : 'the code content, environment variables, interpreter, runtime or port changed';
 }
 
 export function describeLocalPlan(plan: LocalPlan): string {

@@ -2,9 +2,10 @@
 // steps and target calls, with every input validated and every file read before the first side effect.
 
 import { ActionFailure, UsageError } from '../../errors.ts';
+import { RESTORE_STATE } from '../../targets/target.ts';
 import { defineAction } from '../shared/action-definition.ts';
 import { runDelete } from '../shared/delete-step.ts';
-import { runDeploy, setUpDeploy } from '../shared/deploy-step.ts';
+import { openDeployTarget, runDeploy, setUpDeploy } from '../shared/deploy-step.ts';
 import { modelSpecFromInputs } from '../shared/model-spec.ts';
 import { runRegister } from '../shared/register-step.ts';
 import { findService, prepareSmoke, runSmoke } from '../shared/smoke-step.ts';
@@ -86,5 +87,12 @@ export const pipelineAction = defineAction({
         );
       }
     }
+  },
+  // As deploy-model's: on a cancelled job, put back the traffic maps a killed rollout had changed.
+  async post(inputs, ctx) {
+    const saved = ctx.io.getState(RESTORE_STATE);
+    if (!saved) return;
+    const target = await openDeployTarget(inputs, { ...ctx.deps, io: ctx.io });
+    await target.restoreAfterCancel(saved);
   },
 });

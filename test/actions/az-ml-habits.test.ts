@@ -196,7 +196,7 @@ test('ignored keys: warned once each with a suggestion, listed in the job summar
   assert.equal(r.code, 0, r.stderr);
   assert.match(
     r.stderr,
-    /deployment\.yml:14: instance_cuont: unknown key, ignored; did you mean 'instance_count'\?/,
+    /^warning: deployment\.yml:14: instance_cuont: unknown key, ignored; did you mean 'instance_count'\?/m,
   );
   assert.doesNotMatch(r.stderr, /instance_cuont: instance_cuont/);
   assert.match(r.stderr, /deployment\.yml:15: data_collector: is not supported by this tool; ignored/);

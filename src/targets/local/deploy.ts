@@ -284,9 +284,8 @@ function finishLocal(
   }
   addFacts(section, fact('State', 'Failed'), fact('Runtime', result.runtime));
   report.fail(section, result.error, result.logTail, result.logFile);
-  log.error(
-    `${req.endpointName}/${req.deploymentName} failed: ${result.error}\n--- log tail (${result.logFile}) ---\n${result.logTail}`,
-  );
+  // The error itself is printed once, by the action's error path (the DeployFailure below); here the log tail.
+  log.info(`--- log tail (${result.logFile}) ---\n${result.logTail}`);
   throw new DeployFailure(
     `deployment ${req.endpointName}/${req.deploymentName} Failed: ${result.error} (log: ${result.logFile})`,
     { ...base, state: 'Failed', provisioningState: 'Failed', changed: true, logsFile: result.logFile },

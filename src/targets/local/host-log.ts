@@ -50,7 +50,12 @@ export function findFailureReason(logText: string): string | undefined {
     const at = line.indexOf(HOST_PREFIX);
     if (at >= 0) {
       const said = line.slice(at + HOST_PREFIX.length);
-      if (said.startsWith('init() failed:') || said.startsWith('port ') || said.startsWith('cannot listen')) {
+      if (
+        said.startsWith('init() failed:') ||
+        said.startsWith('import failed:') ||
+        said.startsWith('port ') ||
+        said.startsWith('cannot listen')
+      ) {
         return said;
       }
     }

@@ -476,7 +476,8 @@ export async function startLocalService(
     log.info(`Port ${port} was taken before the host could bind it; trying another port`);
   }
   if (!attempt.ok) {
-    log.error(`Local deployment ${where} failed: ${attempt.failed.error}`);
+    // The caller reports the failure (once, with the log tail); here it is only a debug line.
+    log.debug(`Local deployment ${where} failed: ${attempt.failed.error}`);
     return attempt.failed;
   }
   const { pid, port, launch, startedAt } = attempt;

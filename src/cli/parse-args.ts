@@ -15,6 +15,17 @@ export interface ParsedArgs {
 const CLI_FLAGS = new Set(['summary-file']);
 
 /**
+ * `az ml online-deployment create` spellings, for actions that have the input and no input of that name:
+ * `--name` is the deployment's name there.
+ */
+const AZ_ML_ALIASES: Record<string, string> = { name: 'deployment-name' };
+
+function aliasOf(flag: string, defs: InputDefs): string | undefined {
+  const target = Object.hasOwn(AZ_ML_ALIASES, flag) ? AZ_ML_ALIASES[flag] : undefined;
+  return target && !Object.hasOwn(defs, flag) && Object.hasOwn(defs, target) ? target : undefined;
+}
+
+/**
  * Multiline inputs a flag may give several times, or with several values, as `az ml … --set a=1 b=2`: the
  * values become the input's lines, in order.
  */
@@ -29,7 +40,8 @@ export function parseArgs(args: readonly string[], defs: InputDefs): ParsedArgs 
       throw new UsageError(`unexpected argument '${clip(arg)}' (inputs are given as --<input-name> value)`);
     }
     const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    const written = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    const name = aliasOf(written, defs) ?? written;
     // Own keys only: `--constructor` or `--toString=x` must not find Object.prototype's members.
     const def = Object.hasOwn(defs, name) ? defs[name] : undefined;
     if (!def && !CLI_FLAGS.has(name)) {

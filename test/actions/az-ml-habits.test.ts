@@ -272,3 +272,36 @@ test('the local dry-run plan names what changed', async (t) => {
     /^model: azureml:azureml-deploy-demo-blue-model:1 → a new version \(azureml-deploy-demo-blue-model from /,
   );
 });
+
+test('the official sample with the az ml flags: --endpoint-name, --name, --set', async (t) => {
+  const fake = await fakeAzure(t);
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/sklearn'), dir, { recursive: true });
+  const r = await cli(
+    [
+      'deploy-model',
+      '--endpoint-file',
+      'endpoint.yml',
+      '--deployment-file',
+      'blue-deployment.yml',
+      '--endpoint-name',
+      'my-sample-ep',
+      '--name',
+      'green',
+      '--set',
+      'instance_count=2',
+      'environment_variables.MODE=fast',
+      ...azureArgs(fake),
+    ],
+    { cwd: dir },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.outputs['endpoint-name'], 'my-sample-ep');
+  assert.equal(r.outputs['deployment-name'], 'green');
+  const put = fake.requests.find(
+    (q) => q.method === 'PUT' && q.path.endsWith('/onlineEndpoints/my-sample-ep/deployments/green'),
+  );
+  const body = put!.body as DeploymentBody;
+  assert.equal(body.sku?.capacity, 2);
+  assert.equal(body.properties.environmentVariables?.['MODE'], 'fast');
+});

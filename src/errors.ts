@@ -7,7 +7,9 @@ export class UsageError extends Error {
   override name = 'UsageError';
   readonly input: string | undefined;
   constructor(message: string, input?: string) {
-    super(input && !message.startsWith(input) ? `${input}: ${message}` : message);
+    // Named once: not `x: input 'x' is …` when the message already names the input.
+    const named = !input || message.startsWith(input) || message.startsWith(`input '${input}'`);
+    super(named ? message : `${input}: ${message}`);
     this.input = input;
   }
 }

@@ -8,6 +8,7 @@ const here = import.meta.dirname;
 const benches = [
   ['cold-start.mjs', '9'],
   ['local-deploy.mjs', '3'],
+  ['batch-local.mjs', '300', '3'],
   ['probe-overhead.mjs', '300'],
   ['wait-latency.mjs'],
   ['config-fuzz.mjs'],

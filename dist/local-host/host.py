@@ -28,7 +28,8 @@ of predictions; a request that does not fit the contract or the model's signatur
 A model that cannot be loaded is reported exactly as a failed init(): the `init() failed: ...` line, exit 3.
 
 Exit codes: 0 stopped by SIGTERM/SIGINT, 2 bad arguments, 3 the entry script could not be loaded or init()
-raised (the traceback and one `azureml-local-host: init() failed: ...` line are printed first), 4 the port
+raised (the traceback and one `azureml-local-host: import failed: ...` or `init() failed: ...` line are printed
+first), 4 the port
 is already in use, 1 anything else.
 """
 
@@ -339,7 +340,15 @@ def main(argv=None):
                 server.server_close()
                 return EXIT_INIT_FAILED
         else:
-            entry = load_entry_script(args.entry)
+            try:
+                entry = load_entry_script(args.entry)
+            except BaseException as exc:
+                # Importing the script failed (a missing package, a syntax error, no run()): not init().
+                traceback.print_exc()
+                sys.stderr.flush()
+                say("import failed: loading the entry script %s raised %s" % (args.entry, describe_exception(exc)))
+                server.server_close()
+                return EXIT_INIT_FAILED
             init = getattr(entry, "init", None)
             if callable(init):
                 init()

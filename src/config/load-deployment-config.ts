@@ -8,13 +8,14 @@ import { readSourceFile, type SourceFile } from './source-file.ts';
 import type { ConfigNote, LoadedDeploymentConfig } from './spec.ts';
 import { loadV1DeploymentConfig } from './v1-deployment.ts';
 import { loadV1InferenceConfig } from './v1-inference.ts';
+import { isBatchConfig, loadBatchConfig } from './v2-batch.ts';
 import { deploymentFromSource } from './v2-deployment.ts';
 import { endpointFromSource } from './v2-endpoint.ts';
 
 export interface DeploymentConfigFiles {
-  /** az ml v2 online endpoint YAML */
+  /** az ml v2 online or batch endpoint YAML */
   endpointFile?: string;
-  /** az ml v2 online deployment YAML */
+  /** az ml v2 online or batch deployment YAML */
   deploymentFile?: string;
   /** v1 inferenceconfig.json (or .yml) */
   inferenceConfig?: string;
@@ -63,6 +64,11 @@ function loadV2(
   notes: ConfigNote[],
   overrides: DeploymentConfigOverrides,
 ): LoadedDeploymentConfig {
+  if (isBatchConfig(files)) {
+    return loadBatchConfig(files, notes, (file, which) =>
+      withOverrides(readSourceFile(file), overrides[which] ?? []),
+    );
+  }
   const read = <T>(file: string, with_: ConfigOverride[] | undefined, from: (s: SourceFile) => T) => {
     const source = withOverrides(readSourceFile(file), with_ ?? []);
     return { spec: from(source), source };

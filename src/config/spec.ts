@@ -3,6 +3,8 @@
 // local target read only these types, never the files.
 
 export type ComputeKind = 'managed' | 'kubernetes';
+/** Online endpoints answer requests; batch endpoints run scoring jobs over files. */
+export type EndpointKind = 'online' | 'batch';
 export type AuthMode = 'key' | 'aml_token' | 'aad_token';
 export type ModelType = 'custom_model' | 'mlflow_model' | 'triton_model';
 
@@ -131,6 +133,55 @@ export interface DeploymentSpec {
   origin?: Origin;
 }
 
+/** az ml batch endpoint YAML (batchEndpoint schema). */
+export interface BatchEndpointSpec {
+  name: string;
+  /** az ml's default for batch endpoints is aad_token (the only mode the service supports). */
+  authMode: AuthMode;
+  description?: string;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+  /** `defaults.deployment_name`: the deployment a job runs on when none is named. */
+  defaultDeployment?: string;
+  origin?: Origin;
+}
+
+export type BatchOutputAction = 'append_row' | 'summary_only';
+
+/** The batch job settings: `settings:` in the newer YAML, top-level keys in the older one. */
+export interface BatchSettings {
+  miniBatchSize?: number;
+  maxConcurrencyPerInstance?: number;
+  /** Service default append_row. */
+  outputAction?: BatchOutputAction;
+  /** Service default predictions.csv; not with summary_only. */
+  outputFileName?: string;
+  retrySettings?: { maxRetries?: number; timeoutSeconds?: number };
+  /** -1: ignore every failed mini-batch item. Service default -1. */
+  errorThreshold?: number;
+  /** Sent verbatim (az ml does): info, warning, debug. */
+  loggingLevel?: string;
+}
+
+/** az ml batch deployment YAML (batchDeployment / modelBatchDeployment schemas), model deployments. */
+export interface BatchDeploymentSpec {
+  name: string;
+  endpointName: string;
+  description?: string;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+  model?: ModelRef;
+  /** Absent for MLflow models (no-code: the service brings the driver). */
+  code?: CodeConfiguration;
+  environment?: EnvironmentRef;
+  environmentVariables: Record<string, string>;
+  /** The compute cluster: a name (`azureml:` stripped) or an ARM id. */
+  compute?: string;
+  resources?: { instanceCount?: number; instanceType?: string; properties?: Record<string, unknown> };
+  settings: BatchSettings;
+  origin?: Origin;
+}
+
 /** A note about a translation or an ignored key, logged as a warning or info line. */
 export interface ConfigNote {
   level: 'info' | 'warning';
@@ -146,6 +197,10 @@ export interface ConfigNote {
 
 /** What the deployment config files say, before inputs override them. */
 export interface LoadedDeploymentConfig {
+  /** Default online. For batch, `endpoint` and `deployment` hold the fields both kinds share. */
+  endpointKind?: EndpointKind;
+  /** Batch files: everything they say (the shared fields too). */
+  batch?: { endpoint?: Partial<BatchEndpointSpec>; deployment?: Partial<BatchDeploymentSpec> };
   /** Partial: a v2 deployment file alone names its endpoint but does not describe it. */
   endpoint?: Partial<EndpointSpec> & { name?: string };
   deployment: Partial<DeploymentSpec>;

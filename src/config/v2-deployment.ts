@@ -205,7 +205,7 @@ const resourcesSchema = z
   .object({ requests: resourceAmountsSchema.optional(), limits: resourceAmountsSchema.optional() })
   .transform((r) => compact({ requests: r.requests, limits: r.limits }));
 
-function modelSchema(ctx: LoadContext) {
+export function modelSchema(ctx: LoadContext) {
   const inline = modelFieldsSchema(ctx, { inline: true });
   return z.unknown().transform((v, zctx): ModelRef => {
     if (typeof v === 'string') {
@@ -228,7 +228,7 @@ function modelSchema(ctx: LoadContext) {
   });
 }
 
-function environmentSchema(ctx: LoadContext) {
+export function environmentSchema(ctx: LoadContext) {
   const inline = inlineEnvironmentSchema(ctx);
   return z.unknown().transform((v, zctx): EnvironmentRef => {
     const issue = issuer(zctx);
@@ -259,7 +259,7 @@ function environmentSchema(ctx: LoadContext) {
   });
 }
 
-function codeConfigurationSchema(source: SourceFile) {
+export function codeConfigurationSchema(source: SourceFile) {
   return z
     .object({ code: z.unknown().optional(), scoring_script: z.string().min(1).optional() })
     .transform((c, zctx): CodeConfiguration => {

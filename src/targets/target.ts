@@ -3,9 +3,12 @@
 
 import type { Dispatcher } from 'undici';
 import type {
+  BatchDeploymentSpec,
+  BatchEndpointSpec,
   CodeConfiguration,
   ConfigNote,
   DeploymentSpec,
+  EndpointKind,
   EndpointSpec,
   EnvironmentRef,
   ModelRef,
@@ -26,6 +29,8 @@ export interface TargetDeps extends RunDeps {
 
 /** Config files and inputs merged (inputs win): the one deployment request every target takes. */
 export interface DeployRequest {
+  /** Default online. Batch: the fields below are the shared ones, `batch` holds the batch files' own. */
+  endpointKind?: EndpointKind;
   endpointName: string;
   deploymentName: string;
   endpoint: Partial<EndpointSpec>;
@@ -38,6 +43,8 @@ export interface DeployRequest {
   environment?: EnvironmentRef;
   environmentVariables: Record<string, string>;
   port?: number;
+  /** Batch endpoint and deployment files as read (compute, resources, job settings, the default deployment). */
+  batch?: { endpoint?: Partial<BatchEndpointSpec>; deployment?: Partial<BatchDeploymentSpec> };
   notes: ConfigNote[];
 }
 
@@ -152,6 +159,54 @@ export class MissingResourceError extends ActionFailure {
   }
 }
 
+/** A batch scoring job on a batch endpoint (smoke-test-service with batch-input). */
+export interface BatchJobRequest {
+  endpointName: string;
+  /** A deployment other than the endpoint's default (sent as `azureml-model-deployment`). */
+  deploymentName?: string;
+  /** An absolute local file or folder (uploaded as the job's data input), or an azureml:// / https:// URI. */
+  input: string;
+  /** The outputs are downloaded into `<outputRoot>/<job name>`. */
+  outputRoot: string;
+  timeoutMinutes: number;
+  /** Include what symlinks leaving the input folder point at (else they are refused). */
+  followSymlinks?: boolean;
+}
+
+export type BatchJobState = 'Completed' | 'Failed' | 'Canceled';
+
+export interface BatchJobResult {
+  jobName: string;
+  state: BatchJobState;
+  /** Local folder with the job's outputs (whatever there is, also after a failure). */
+  outputDir: string;
+  /** The output files, relative to outputDir, sorted. */
+  files: string[];
+  /** The deployment's output file (`output_file_name`, default predictions.csv) when it wrote one. */
+  outputFile?: string;
+  /** Why the job failed, in a sentence or a few lines (failed mini-batches name their files). */
+  error?: string;
+  /** The end of the job's log (local: the driver's output), secrets redacted. */
+  logTail?: string;
+  logFile?: string;
+  /** Where a person can look at the job (Azure ML studio). */
+  link?: string;
+  /** Per-state facts for the summary: input, deployment, mini-batches, duration. */
+  facts: { label: string; value: string }[];
+}
+
+/** The job did not reach a terminal state within timeout-minutes (it may still be running). */
+export class BatchJobTimeout extends ActionFailure {
+  override name = 'BatchJobTimeout';
+  readonly jobName: string;
+  readonly lastState: string;
+  constructor(message: string, jobName: string, lastState: string) {
+    super(message);
+    this.jobName = jobName;
+    this.lastState = lastState;
+  }
+}
+
 /** The `post:` state key under which a rollout in progress records what to restore after a cancel. */
 export const RESTORE_STATE = 'restore-traffic';
 
@@ -165,6 +220,11 @@ export interface Target {
   /** The scoring URI of an endpoint (or one of its deployments) and the auth headers it needs. */
   scoring(query: ScoringQuery): Promise<ScoringService>;
   delete(request: DeleteRequest, onProgress: (line: string) => void): Promise<DeleteResult>;
+  /**
+   * Runs a scoring job on a batch endpoint and waits for it (within timeoutMinutes): the input uploaded when
+   * local, the outputs downloaded. A job that ends Failed or Canceled is a result, not a throw.
+   */
+  runBatchJob(request: BatchJobRequest, onProgress: (line: string) => void): Promise<BatchJobResult>;
   /** The `post:` step of a cancelled run: put back what the rollout recorded under RESTORE_STATE. */
   restoreAfterCancel(saved: string): Promise<void>;
   /** What the run learned about the target that a reader of the summary should know (an api-version fallback). */

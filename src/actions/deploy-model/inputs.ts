@@ -12,10 +12,11 @@ import {
 
 export const deployInputs = {
   'endpoint-file': input(optionalString(), {
-    description: 'An `az ml` v2 online endpoint YAML (managed or Kubernetes), used as-is.',
+    description: 'An `az ml` v2 endpoint YAML (managed or Kubernetes online, or batch), used as-is.',
   }),
   'deployment-file': input(optionalString(), {
-    description: 'An `az ml` v2 online deployment YAML (managed or Kubernetes), used as-is.',
+    description:
+      'An `az ml` v2 deployment YAML (managed or Kubernetes online, or a batch model deployment), used as-is.',
   }),
   'inference-config': input(optionalString(), {
     description:
@@ -63,11 +64,11 @@ export const deployInputs = {
   'instance-count': input(integer({ min: 1, max: 1000 }), { description: 'Number of instances.' }),
   'compute-name': input(optionalString(), {
     description:
-      'Kubernetes: the attached Kubernetes compute (makes the endpoint a Kubernetes online endpoint).',
+      'Kubernetes: the attached Kubernetes compute (makes the endpoint a Kubernetes online endpoint). Batch: the compute cluster the jobs run on.',
   }),
   traffic: input(optionalString(), {
     description:
-      'Traffic after the rollout: `all` (default), `none`, `blue-green`, `canary=N`, or an explicit map `blue=90,green=10`. Wins over `traffic:` in the endpoint YAML.',
+      "Traffic after the rollout: `all` (default), `none`, `blue-green`, `canary=N`, or an explicit map `blue=90,green=10`. Wins over `traffic:` in the endpoint YAML. Batch endpoints: `all` makes the deployment the endpoint's default, `none` leaves the default.",
   }),
   'mirror-traffic': input(optionalString(), {
     description: 'Mirror (shadow) traffic map, e.g. `green=10` (at most 50%; not on Kubernetes endpoints).',

@@ -1,9 +1,11 @@
-// The four actions in one step: register → deploy (wait) → smoke test → (delete), composed from the same
-// steps and target calls, with every input validated and every file read before the first side effect.
+// The four actions in one step: register → deploy (wait) → smoke test, or a job on a batch endpoint →
+// (delete), composed from the same steps and target calls, with every input validated and every file read
+// before the first side effect.
 
 import { ActionFailure, UsageError } from '../../errors.ts';
 import { RESTORE_STATE } from '../../targets/target.ts';
 import { defineAction } from '../shared/action-definition.ts';
+import { prepareBatchJob, runBatchJob } from '../shared/batch-step.ts';
 import { runDelete } from '../shared/delete-step.ts';
 import { openDeployTarget, runDeploy, setUpDeploy } from '../shared/deploy-step.ts';
 import { modelSpecFromInputs } from '../shared/model-spec.ts';
@@ -29,6 +31,12 @@ export const pipelineAction = defineAction({
     if (registers && !inputs['model-name'] && !inputs['model-file']) {
       throw new UsageError('is required with model-path', 'model-name');
     }
+    if (inputs['batch-input'] && (inputs['request-file'] || inputs['request-body'])) {
+      throw new UsageError(
+        'batch-input runs a batch job after the deployment; request-file and request-body smoke test an online one: give one or the other',
+        'batch-input',
+      );
+    }
   },
   async run(inputs, ctx) {
     const deps = { ...ctx.deps, io: ctx.io };
@@ -38,6 +46,7 @@ export const pipelineAction = defineAction({
     const { target, request, options } = await setUpDeploy(inputs, deps);
     const smoke =
       inputs['request-file'] || inputs['request-body'] ? await prepareSmoke(inputs, deps.cwd) : undefined;
+    const batchJob = inputs['batch-input'] ? await prepareBatchJob(inputs, deps.cwd) : undefined;
     if (smoke) {
       // The request file is also the gate (on Azure ML): of a blue-green or canary rollout and, with no
       // traffic input, of any new deployment on an endpoint that already serves traffic.
@@ -54,6 +63,16 @@ export const pipelineAction = defineAction({
         deployment.useModel({ kind: 'version', name: model.name, version: model.version });
       }
       const outcome = await runDeploy(target, deployment, ctx, request.notes);
+      if (batchJob && !inputs['dry-run']) {
+        // The job runs on the deployment just made, whichever deployment is the endpoint's default.
+        await runBatchJob(
+          batchJob,
+          target,
+          { endpointName: outcome.endpointName, deploymentName: outcome.deploymentName },
+          deps,
+          ctx,
+        );
+      }
       if (smoke && outcome.scoringUri && !inputs['dry-run']) {
         const service = await findService(
           {

@@ -113,6 +113,7 @@ export function mergeDeployRequest(
   const instanceCount = inputs['instance-count'] ?? dep.instanceCount;
   const computeName = inputs['compute-name'] ?? loaded?.computeName;
   return {
+    ...(loaded?.endpointKind ? { endpointKind: loaded.endpointKind } : {}),
     endpointName,
     deploymentName,
     endpoint: loaded?.endpoint ?? {},
@@ -127,6 +128,7 @@ export function mergeDeployRequest(
     ...(environment ? { environment } : {}),
     environmentVariables: { ...dep.environmentVariables, ...inputs['environment-variables'] },
     ...(port !== undefined ? { port } : {}),
+    ...(loaded?.batch ? { batch: loaded.batch } : {}),
     notes: loaded?.notes ?? [],
   };
 }

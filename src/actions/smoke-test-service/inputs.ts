@@ -61,6 +61,21 @@ export const smokeInputs = {
       'How long to retry while the service is not ready (connection refused, 429, 502-504). 424 and other 4xx fail at once.',
     default: '120',
   }),
+  'batch-input': input(optionalString(), {
+    description:
+      "Run a scoring job on the batch endpoint `endpoint-name` over this input instead of sending requests: a local file or folder (uploaded as the job's data input), or an `azureml://` / `https://` URI. `deployment-name` picks a deployment other than the default.",
+  }),
+  'expect-output-file': input(optionalString(), {
+    description:
+      "Batch: a file the job's output file must equal, row order ignored (e.g. the expected predictions.csv).",
+  }),
+  'expect-rows': input(integer({ min: 0 }), {
+    description: "Batch: the number of rows the job's output file must have.",
+  }),
+  'timeout-minutes': input(duration('minutes', { max: 24 * 60 }), {
+    description: 'Batch: how long to wait for the job to end (Completed, Failed or Canceled) before failing.',
+    default: '30',
+  }),
   'fail-on-error': input(bool(), {
     description: 'Fail the step when the smoke test fails (`false`: only report it in the outputs).',
     default: 'true',
@@ -78,6 +93,11 @@ export const smokeOutputs = {
   'latency-ms-p50': { description: 'Median latency in milliseconds.' },
   'latency-ms-p95': { description: '95th percentile latency in milliseconds.' },
   'latency-ms-max': { description: 'Highest latency in milliseconds.' },
+  'job-name': { description: 'Batch: the name of the scoring job.' },
+  'job-state': { description: 'Batch: how the job ended: `Completed`, `Failed` or `Canceled`.' },
+  'batch-output': {
+    description: "Batch: local folder with the job's downloaded outputs (e.g. predictions.csv).",
+  },
   'transcript-file': {
     description:
       'JSON file with the requests and responses (keys and tokens redacted), statistics and failures.',

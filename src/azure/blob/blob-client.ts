@@ -1,5 +1,5 @@
 // A Blob service REST client on undici for one container: Put Blob, Put Block, Put Block List, Get Block
-// List, Get Blob Properties and Set Blob Metadata. Every request is authorized per attempt (SharedKey, SAS or
+// List, Get Blob Properties, Set Blob Metadata, Get Blob and List Blobs. Every request is authorized per attempt (SharedKey, SAS or
 // Entra token) and retried on 408/429/5xx and connection errors with full-jitter backoff and Retry-After,
 // bounded by a deadline on the injected clock. Blob operations here are all idempotent, so every failure of
 // those kinds is safe to repeat.
@@ -18,7 +18,7 @@ import {
 } from '../retry-policy.ts';
 import { addSas, authorizeRequest, type BlobAuth, describeBlobAuth } from './blob-auth.ts';
 import { encodeBlobPath } from './blob-endpoint.ts';
-import { BlobConnectionError, BlobError, parseStorageError } from './blob-errors.ts';
+import { BlobConnectionError, BlobError, decodeXml, parseStorageError } from './blob-errors.ts';
 import { type BlockList, blockListBody, parseBlockList } from './block-list-xml.ts';
 
 /** Storage service version sent as x-ms-version (bearer tokens need 2019-12-12 or later). */
@@ -32,7 +32,9 @@ export type BlobOperation =
   | 'Put Block List'
   | 'Get Block List'
   | 'Get Blob Properties'
-  | 'Set Blob Metadata';
+  | 'Set Blob Metadata'
+  | 'Get Blob'
+  | 'List Blobs';
 
 /**
  * A request body: bytes in memory, or a region streamed by `chunks()`, called again for every attempt (so a
@@ -95,12 +97,21 @@ interface SendOptions {
   signal?: AbortSignal | undefined;
   /** Statuses returned instead of thrown. */
   allowStatus?: readonly number[];
+  /** A container request (List Blobs): the URL names the container, not a blob. */
+  container?: boolean;
 }
 
 interface BlobResponse {
   status: number;
   headers: Record<string, string>;
   text: string;
+  bytes: Buffer;
+}
+
+/** One entry of List Blobs. */
+export interface ListedBlob {
+  name: string;
+  contentLength: number;
 }
 
 const METADATA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -219,6 +230,33 @@ export class BlobClient {
     });
   }
 
+  /** The blob's content; undefined when it does not exist. */
+  async getBlob(blobPath: string, options: { signal?: AbortSignal } = {}): Promise<Buffer | undefined> {
+    const res = await this.#send('Get Blob', 'GET', blobPath, { signal: options.signal, allowStatus: [404] });
+    return res.status === 404 ? undefined : res.bytes;
+  }
+
+  /** Every blob whose name starts with `prefix` (all pages), in the service's (lexical) order. */
+  async listBlobs(prefix: string, options: { signal?: AbortSignal } = {}): Promise<ListedBlob[]> {
+    const blobs: ListedBlob[] = [];
+    let marker = '';
+    do {
+      const res = await this.#send('List Blobs', 'GET', '', {
+        query: { restype: 'container', comp: 'list', prefix, ...(marker ? { marker } : {}) },
+        signal: options.signal,
+        container: true,
+      });
+      for (const m of res.text.matchAll(/<Blob>([\s\S]*?)<\/Blob>/g)) {
+        const body = m[1] ?? '';
+        const name = /<Name>([\s\S]*?)<\/Name>/.exec(body)?.[1];
+        const length = /<Content-Length>(\d+)<\/Content-Length>/.exec(body)?.[1];
+        if (name !== undefined) blobs.push({ name: decodeXml(name), contentLength: Number(length ?? 0) });
+      }
+      marker = decodeXml(/<NextMarker>([\s\S]*?)<\/NextMarker>/.exec(res.text)?.[1] ?? '');
+    } while (marker);
+    return blobs;
+  }
+
   async #send(
     operation: BlobOperation,
     method: string,
@@ -226,7 +264,9 @@ export class BlobClient {
     options: SendOptions,
   ): Promise<BlobResponse> {
     const { auth } = this.#options;
-    const url = new URL(this.blobUrl(blobPath));
+    const url = new URL(
+      options.container ? `${this.serviceUrl}/${encodeURIComponent(this.container)}` : this.blobUrl(blobPath),
+    );
     for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
     addSas(url, auth);
     const body: BlobBody | undefined =
@@ -352,13 +392,14 @@ export class BlobClient {
             : (body.chunks() as unknown as Readable),
       ...(signal ? { signal } : {}),
     });
-    const text = await res.body.text();
+    const bytes = Buffer.from(await res.body.arrayBuffer());
+    const text = bytes.toString('utf8');
     const responseHeaders: Record<string, string> = {};
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined)
         responseHeaders[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
-    return { status: res.statusCode, headers: responseHeaders, text };
+    return { status: res.statusCode, headers: responseHeaders, text, bytes };
   }
 }
 

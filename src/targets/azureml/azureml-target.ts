@@ -1,5 +1,6 @@
-// The Azure ML target: a workspace's model registry and online endpoints. The connection (credential, ARM
-// client) is made on first use, so a run that fails validation never authenticates.
+// The Azure ML target: a workspace's model registry, its online endpoints, and its batch endpoints and their
+// jobs. The connection (credential, ARM client) is made on first use, so a run that fails validation never
+// authenticates.
 
 import path from 'node:path';
 import type { AzureWorkspace } from '../../azure/workspace.ts';
@@ -7,6 +8,8 @@ import type { WorkspaceRef } from '../../config/spec.ts';
 import { ActionFailure } from '../../errors.ts';
 import { AzureModelRegistry } from '../../registry/azureml-registry.ts';
 import type { ScoringAuth, Target, TargetDeps } from '../target.ts';
+import { prepareAzureBatchDeploy } from './batch-deploy.ts';
+import { runAzureBatchJob } from './batch-job.ts';
 import { type AzureConnectionInputs, connectWorkspace } from './connect.ts';
 import { deleteFromWorkspace } from './delete.ts';
 import { type AzureSession, prepareAzureDeploy, restoreAfterCancel } from './deploy.ts';
@@ -59,7 +62,9 @@ export function openAzureTarget(opts: AzureTargetOptions, deps: TargetDeps): Tar
       });
     },
     async prepareDeploy(request, options) {
-      return prepareAzureDeploy(request, options, session);
+      return request.endpointKind === 'batch'
+        ? prepareAzureBatchDeploy(request, options, session)
+        : prepareAzureDeploy(request, options, session);
     },
     async scoring(query) {
       const ws = await session.workspace();
@@ -91,6 +96,7 @@ export function openAzureTarget(opts: AzureTargetOptions, deps: TargetDeps): Tar
       for (const m of result.missing) deps.io.info(`${m} was already gone`);
       return result;
     },
+    runBatchJob: (request, onProgress) => runAzureBatchJob(request, session, onProgress),
     restoreAfterCancel: (saved) => restoreAfterCancel(saved, session),
     notes() {
       const fallback = connected?.client.apiVersionFallback;

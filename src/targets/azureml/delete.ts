@@ -2,7 +2,8 @@
 // moves its traffic to the other deployments first), an endpoint with its deployments, stale endpoints by
 // prefix and age (sweep), and archive or delete a model version. DELETEs of endpoints and deployments are
 // long-running (202 + Location, polled until the resource answers 404); 204 or 404 means "already gone".
-// Everything that can refuse the run is checked before the first write.
+// Everything that can refuse the run is checked before the first write. A name with no online endpoint is
+// looked up among batch endpoints (batch-delete.ts) before it counts as missing.
 
 import type { ArmResponse } from '../../azure/arm-client.ts';
 import { AzureError } from '../../azure/errors.ts';
@@ -11,6 +12,8 @@ import type { AzureWorkspace } from '../../azure/workspace.ts';
 import { ActionFailure, errorMessage, UsageError } from '../../errors.ts';
 import { AzureModelRegistry } from '../../registry/azureml-registry.ts';
 import { MissingResourceError } from '../target.ts';
+import { type BatchDeletionSteps, deleteBatchDeployment, deleteBatchEndpoint } from './batch-delete.ts';
+import { getBatchEndpoint } from './batch-resources.ts';
 import { forEachLimited, type SweepRule, selectStaleEndpoints } from './delete-sweep.ts';
 import { refuseWhileServing, trafficCarried, trafficWithout } from './delete-traffic.ts';
 import {
@@ -111,6 +114,7 @@ class WorkspaceDeletion {
     // Listed first so `deleted` names the deployments that go with it, as on the local target.
     const deployments = await listDeploymentNames(this.ws, name, this.#scope);
     const outcome = await this.#deleteResource(endpointPath(this.ws, name), what);
+    if (outcome === 'missing' && !sweeping && (await this.#deleteBatchInstead(name, undefined))) return;
     if (outcome === 'missing') return this.#noteMissing(entry, what, !sweeping);
     this.#noteDone(
       [...(deployments ?? []).map((d) => `deployment:${name}/${d}`), entry],
@@ -131,6 +135,7 @@ class WorkspaceDeletion {
         this.opts.onProgress?.(`online endpoint '${endpoint}': ${p.state} (waiting for it to settle)`),
     });
     const ep = settled?.resource;
+    if (!ep && (await this.#deleteBatchInstead(endpoint, name))) return;
     if (!ep) return this.#noteMissing(entry, `online endpoint '${endpoint}' (so its deployment '${name}')`);
     if (!(await getDeployment(this.ws, endpoint, name, this.#scope))) return this.#noteMissing(entry, what);
 
@@ -143,6 +148,27 @@ class WorkspaceDeletion {
     const outcome = await this.#deleteResource(deploymentPath(this.ws, endpoint, name), what);
     if (outcome === 'missing') return this.#noteMissing(entry, what);
     this.#noteDone([entry], outcome, what, started);
+  }
+
+  /**
+   * No online endpoint of that name: a batch endpoint, or one of its deployments (batch-delete.ts), with this
+   * run's DELETE and bookkeeping. False when there is no batch endpoint either.
+   */
+  async #deleteBatchInstead(endpoint: string, deployment: string | undefined): Promise<boolean> {
+    if (!(await getBatchEndpoint(this.ws, endpoint, this.#scope))) return false;
+    const steps: BatchDeletionSteps = {
+      scope: this.#scope,
+      now: () => this.opts.now(),
+      deleteResource: (path, what) => this.#deleteResource(path, what),
+      done: (entries, outcome, what, started) => this.#noteDone(entries, outcome, what, started),
+      missing: (entry, what) => this.#noteMissing(entry, what),
+      step: (line) => this.#step(line),
+      progress: (line) => this.opts.onProgress?.(line),
+    };
+    if (deployment)
+      await deleteBatchDeployment(this.ws, endpoint, deployment, this.request.force ?? false, steps);
+    else await deleteBatchEndpoint(this.ws, endpoint, steps);
+    return true;
   }
 
   /** Endpoints named PREFIX* older than the rule, a few at a time; the explicitly named one is not swept twice. */

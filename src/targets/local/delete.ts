@@ -5,6 +5,7 @@ import type { Log } from '../../log.ts';
 import { LocalModelRegistry } from '../../registry/local-registry.ts';
 import type { RunDeps } from '../../run-deps.ts';
 import { type DeleteRequest, type DeleteResult, MissingResourceError } from '../target.ts';
+import { deleteLocalBatch } from './batch-delete.ts';
 import { listLocalDeployments, stopLocalService } from './local-service.ts';
 import { listLocalEndpointNames, readEndpointState, removeEndpointState } from './service-state.ts';
 
@@ -29,7 +30,17 @@ export async function deleteLocal(
     else if (deployments.length === 0) missing.push(`endpoint ${endpoint}`);
   };
 
-  if (req.endpointName && req.deploymentName) {
+  const batch = req.endpointName
+    ? await deleteLocalBatch(localDir, {
+        endpointName: req.endpointName,
+        deploymentName: req.deploymentName,
+        force: req.force,
+      })
+    : undefined;
+  if (batch?.found) {
+    deleted.push(...batch.deleted);
+    missing.push(...batch.missing);
+  } else if (req.endpointName && req.deploymentName) {
     const existed = (await listLocalDeployments(localDir, req.endpointName)).some(
       (d) => d.state.deploymentName === req.deploymentName,
     );

@@ -1,7 +1,10 @@
-// The local target: the content-addressed folder registry and entry-script host processes under local-dir.
+// The local target: the content-addressed folder registry, entry-script host processes (online endpoints) and
+// checked batch deployments run per job by batch_driver.py, all under local-dir.
 
 import { LocalModelRegistry } from '../../registry/local-registry.ts';
 import type { Target, TargetDeps } from '../target.ts';
+import { prepareLocalBatchDeploy } from './batch-deploy.ts';
+import { runLocalBatchJob } from './batch-job.ts';
 import { deleteLocal } from './delete.ts';
 import { deployLocal, validateLocalRequest } from './deploy.ts';
 import { localScoring } from './scoring.ts';
@@ -15,6 +18,7 @@ export function openLocalTarget(localDir: string, deps: TargetDeps): Target {
       return new LocalModelRegistry(localDir, () => deps.clock.now());
     },
     async prepareDeploy(request, options) {
+      if (request.endpointKind === 'batch') return prepareLocalBatchDeploy(request, options, localDir, deps);
       const ignored = {
         traffic: options.traffic,
         'mirror-traffic': options.mirrorTraffic,
@@ -36,6 +40,7 @@ export function openLocalTarget(localDir: string, deps: TargetDeps): Target {
     },
     scoring: (query) => localScoring(localDir, query),
     delete: (request) => deleteLocal(localDir, request, deps, io),
+    runBatchJob: (request, onProgress) => runLocalBatchJob(request, localDir, deps, onProgress),
     // One deployment per local endpoint and no traffic to shift: a cancelled run leaves nothing to restore.
     async restoreAfterCancel() {},
     notes: () => [],

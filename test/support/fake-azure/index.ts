@@ -18,6 +18,7 @@ import { ArmClient, type ArmClientOptions } from '../../../src/azure/arm-client.
 import type { Credential } from '../../../src/azure/credentials/credential.ts';
 import { type Clock, systemClock } from '../../../src/clock.ts';
 import { type AssetKind, AssetStore, assetRoutes } from './assets.ts';
+import { BatchStore, batchDataPlane, batchRoutes } from './batch.ts';
 import {
   armError,
   type FakeContext,
@@ -32,6 +33,8 @@ import { OnlineStore, type OutcomeScript, onlineRoutes, operationReply } from '.
 import { AZURITE_ACCOUNT, AZURITE_KEY, accountSas } from './sas.ts';
 import { TokenAuthority } from './tokens.ts';
 
+export type { BatchJob, BatchScorer, BatchStore, JobScript } from './batch.ts';
+export { defaultScorer } from './batch.ts';
 export type { FakeRequest, FakeSettings, Reply } from './context.ts';
 export type { FaultSpec } from './faults.ts';
 export type { OutcomeScript } from './online.ts';
@@ -87,6 +90,8 @@ export interface FakeAzure {
   /** The next `times` requests matching method + path fail as told. */
   fail(spec: FaultSpec): ActiveFault;
   clearFaults(): void;
+  /** Batch endpoints, deployments and jobs (scriptJob, scorer, invokes). */
+  batch: BatchStore;
   /** How the next matching endpoint/deployment operation ends, and after how long. */
   script(spec: OutcomeScript): void;
   /** Container logs getLogs returns for a deployment. */
@@ -212,8 +217,21 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     const kind = (m[1] ?? '').toLowerCase() as AssetKind;
     return assets.containers[kind].get(m[2] ?? '')?.versions.has(m[3] ?? '') ?? false;
   };
+  const batch = new BatchStore(online.operations, online.scripts);
+  const modelType = (armId: string): string | undefined => {
+    const m = /\/models\/([^/]+)\/versions\/([^/]+)$/i.exec(armId.slice(workspacePath.length));
+    const type = assets.containers.models.get(m?.[1] ?? '')?.versions.get(m?.[2] ?? '')?.properties.modelType;
+    return typeof type === 'string' ? type : undefined;
+  };
+  const batchDeps = {
+    assetExists: (armId: string) => assetExists(armId),
+    modelType,
+    checkBearer: (authorization: string | undefined, audience: string) =>
+      settings.auth === 'strict' ? tokens.checkBearer(authorization, audience) : undefined,
+  };
   const routes: Route[] = [
     ...assetRoutes(ctx, assets),
+    ...batchRoutes(ctx, batch, batchDeps),
     ...onlineRoutes(
       ctx,
       online,
@@ -231,6 +249,8 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
         ? tokens.handleTokenRequest(token[1] ?? '', req)
         : armError(405, 'MethodNotAllowed', 'POST only');
     }
+    const dataPlane = checkAuth ? batchDataPlane(ctx, batch, batchDeps, req) : undefined;
+    if (dataPlane) return dataPlane;
     if (!req.path.toLowerCase().startsWith('/subscriptions/')) {
       return armError(404, 'NotFound', `The fake serves no ${req.path}`);
     }
@@ -260,6 +280,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       if (denied) return denied;
     }
     online.settle(clock.now());
+    batch.settle(clock.now());
     const op = OPERATION_PATH.exec(req.path);
     if (op) {
       if (req.method !== 'GET') return armError(405, 'MethodNotAllowed', 'GET only');
@@ -398,6 +419,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     requests,
     tokens,
     binDir,
+    batch,
     fail: (spec) => {
       const fault: ActiveFault = { spec, remaining: spec.times ?? 1, hits: 0 };
       faults.push(fault);

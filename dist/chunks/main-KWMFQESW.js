@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{deployModelAction}from"./chunk-QSK5FWYU.js";import"./chunk-4QVU2DQX.js";import"./chunk-7DJLALOG.js";import"./chunk-7N4ZDPHR.js";import"./chunk-MCYSUPEQ.js";import"./chunk-KGMRVNNE.js";import"./chunk-ZFZPVNHN.js";import"./chunk-BHVWAR6W.js";import"./chunk-CBSQJFEQ.js";import"./chunk-BQYZOJ2T.js";import"./chunk-2AGCONYU.js";import"./chunk-RBGQVFOC.js";import"./chunk-5ALEO3AW.js";import"./chunk-DBUAQ257.js";import"./chunk-6YRY3X7H.js";export{deployModelAction};

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{deleteServiceAction}from"./chunk-VJY2IWOX.js";import"./chunk-NRUNROIH.js";import"./chunk-BHVWAR6W.js";import"./chunk-CBSQJFEQ.js";import"./chunk-BQYZOJ2T.js";import"./chunk-2AGCONYU.js";import"./chunk-RBGQVFOC.js";import"./chunk-5ALEO3AW.js";import"./chunk-DBUAQ257.js";import"./chunk-6YRY3X7H.js";export{deleteServiceAction};

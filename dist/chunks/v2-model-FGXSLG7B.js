@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{MODEL_KEYS,isModelUri,loadV2Model,modelFieldsSchema,modelFromSource}from"./chunk-TU5OC4MA.js";import"./chunk-BBAGNZ7J.js";import"./chunk-VACRAXI2.js";import"./chunk-7N4ZDPHR.js";import"./chunk-RBGQVFOC.js";import"./chunk-5ALEO3AW.js";import"./chunk-DBUAQ257.js";import"./chunk-6YRY3X7H.js";export{MODEL_KEYS,isModelUri,loadV2Model,modelFieldsSchema,modelFromSource};

@@ -1,0 +1,170 @@
+// What the local target knows about its batch endpoints, on disk so that a later step (the job in
+// smoke-test-service, delete-service) running in another process finds them:
+//   <localDir>/batch-endpoints/<endpoint>/endpoint.json                          default deployment, created at
+//   <localDir>/batch-endpoints/<endpoint>/deployments/<deployment>/state.json    interpreter, code, model, settings
+//   <localDir>/batch-endpoints/<endpoint>/deployments/<deployment>/environment.json   variable values (0600)
+//   <localDir>/batch-endpoints/<endpoint>/deployments/<deployment>/code/         the code folder as deployed
+// Separate from the online services' folder: a batch deployment is checked, then run per job, never served.
+
+import { cp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import type { BatchSettings } from '../../config/spec.ts';
+import { assertSafeName, writeJsonAtomic } from './service-state.ts';
+
+export interface LocalBatchEndpointState {
+  name: string;
+  createdAt: string;
+  /** The deployment a job runs on when it names none. */
+  defaultDeployment?: string;
+}
+
+export interface LocalBatchDeploymentState {
+  endpointName: string;
+  deploymentName: string;
+  /** The interpreter deploy-model checked the script with; jobs use it again. */
+  python: string;
+  pythonVersion?: string;
+  /** `azureml:NAME:VERSION`. */
+  modelId: string;
+  /** AZUREML_MODEL_DIR. */
+  modelDir: string;
+  /**
+   * The code folder as deployed (a copy, as Azure keeps a code asset: editing the sources does not change a
+   * deployment) and the script in it; absent for an MLflow model without a script.
+   */
+  codeDir?: string;
+  scoringScript?: string;
+  settings: BatchSettings;
+  /** Workers per job (max_concurrency_per_instance). */
+  workers: number;
+  fingerprint: string;
+  deployedAt: string;
+  /** Names only: the values live in environment.json. */
+  environmentVariableNames: string[];
+}
+
+const root = (localDir: string) => join(localDir, 'batch-endpoints');
+
+export function batchEndpointFolder(localDir: string, endpoint: string): string {
+  assertSafeName('endpoint', endpoint);
+  return join(root(localDir), endpoint);
+}
+
+function deploymentFolder(localDir: string, endpoint: string, deployment: string): string {
+  assertSafeName('deployment', deployment);
+  return join(batchEndpointFolder(localDir, endpoint), 'deployments', deployment);
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`${path}: ${(err as Error).message}`);
+  }
+}
+
+async function folders(path: string): Promise<string[]> {
+  try {
+    return (await readdir(path, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+export function readBatchEndpoint(localDir: string, endpoint: string) {
+  return readJson<LocalBatchEndpointState>(join(batchEndpointFolder(localDir, endpoint), 'endpoint.json'));
+}
+
+export function writeBatchEndpoint(localDir: string, state: LocalBatchEndpointState): Promise<void> {
+  return writeJsonAtomic(join(batchEndpointFolder(localDir, state.name), 'endpoint.json'), state);
+}
+
+export function readBatchDeployment(localDir: string, endpoint: string, deployment: string) {
+  return readJson<LocalBatchDeploymentState>(
+    join(deploymentFolder(localDir, endpoint, deployment), 'state.json'),
+  );
+}
+
+export async function readBatchEnvironment(
+  localDir: string,
+  endpoint: string,
+  deployment: string,
+): Promise<Record<string, string>> {
+  return (
+    (await readJson<Record<string, string>>(
+      join(deploymentFolder(localDir, endpoint, deployment), 'environment.json'),
+    )) ?? {}
+  );
+}
+
+export async function writeBatchDeployment(
+  localDir: string,
+  state: LocalBatchDeploymentState,
+  environment: Record<string, string>,
+): Promise<void> {
+  const folder = deploymentFolder(localDir, state.endpointName, state.deploymentName);
+  await writeJsonAtomic(join(folder, 'environment.json'), environment);
+  await writeJsonAtomic(join(folder, 'state.json'), state);
+}
+
+/**
+ * Copies the code folder into the deployment's folder (Python caches and the local target's own folder left
+ * out), replacing an earlier copy; returns where it is.
+ */
+export async function snapshotCode(
+  localDir: string,
+  endpoint: string,
+  deployment: string,
+  codeDir: string,
+): Promise<string> {
+  const folder = deploymentFolder(localDir, endpoint, deployment);
+  const target = join(folder, 'code');
+  const fresh = join(folder, `code.${process.pid}.new`);
+  const inside = (p: string, dir: string) => {
+    const rel = relative(dir, p);
+    return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
+  };
+  await rm(fresh, { recursive: true, force: true });
+  await cp(codeDir, fresh, {
+    recursive: true,
+    filter: (src) =>
+      !inside(src, localDir) && !src.split(sep).includes('__pycache__') && !src.endsWith('.pyc'),
+  });
+  await rm(target, { recursive: true, force: true });
+  await rename(fresh, target);
+  return target;
+}
+
+export function listBatchDeployments(localDir: string, endpoint: string): Promise<string[]> {
+  return folders(join(batchEndpointFolder(localDir, endpoint), 'deployments'));
+}
+
+export function listBatchEndpoints(localDir: string): Promise<string[]> {
+  return folders(root(localDir));
+}
+
+/** True when there was one. */
+export async function removeBatchDeployment(
+  localDir: string,
+  endpoint: string,
+  deployment: string,
+): Promise<boolean> {
+  const folder = deploymentFolder(localDir, endpoint, deployment);
+  const existed = (await readJson(join(folder, 'state.json'))) !== undefined;
+  await rm(folder, { recursive: true, force: true });
+  return existed;
+}
+
+/** True when there was one. */
+export async function removeBatchEndpoint(localDir: string, endpoint: string): Promise<boolean> {
+  const folder = batchEndpointFolder(localDir, endpoint);
+  const existed = (await readBatchEndpoint(localDir, endpoint)) !== undefined;
+  await rm(folder, { recursive: true, force: true });
+  await rm(dirname(folder), { recursive: false, force: true }).catch(() => undefined);
+  return existed;
+}

@@ -64,7 +64,10 @@ try {
   writeFileSync(path.join(dir, 'model', 'weights.txt'), '0.5 -1.25 2 0.125');
   for (let i = 0; i < files; i++) {
     const rows = [0, 1, 2].map((r) => [i, r, i + r, i * r].map((v) => (v / 7).toFixed(4)).join(','));
-    writeFileSync(path.join(dir, 'data', `part-${String(i).padStart(5, '0')}.csv`), `a,b,c,d\n${rows.join('\n')}\n`);
+    writeFileSync(
+      path.join(dir, 'data', `part-${String(i).padStart(5, '0')}.csv`),
+      `a,b,c,d\n${rows.join('\n')}\n`,
+    );
   }
   writeFileSync(
     path.join(dir, 'deployment.yml'),
@@ -88,21 +91,33 @@ try {
   const deployed = await cli(['deploy-model', '--target=local', '--deployment-file=deployment.yml']);
   if (deployed !== 0) throw new Error(`deploy-model exited ${deployed}`);
   const state = JSON.parse(
-    readFileSync(path.join(dir, '.azureml-local/batch-endpoints/bench-batch/deployments/bench/state.json'), 'utf8'),
+    readFileSync(
+      path.join(dir, '.azureml-local/batch-endpoints/bench-batch/deployments/bench/state.json'),
+      'utf8',
+    ),
   );
 
   const loop = () => {
     const t0 = performance.now();
-    const r = spawnSync(state.python, ['loop.py', path.join(dir, 'data'), path.join(dir, 'loop.csv'), String(miniBatch)], {
-      cwd: state.codeDir,
-      env: { ...env, AZUREML_MODEL_DIR: state.modelDir },
-    });
+    const r = spawnSync(
+      state.python,
+      ['loop.py', path.join(dir, 'data'), path.join(dir, 'loop.csv'), String(miniBatch)],
+      {
+        cwd: state.codeDir,
+        env: { ...env, AZUREML_MODEL_DIR: state.modelDir },
+      },
+    );
     if (r.status !== 0) throw new Error(r.stderr.toString());
     return performance.now() - t0;
   };
   const job = async () => {
     const t0 = performance.now();
-    const code = await cli(['smoke-test-service', '--target=local', '--endpoint-name=bench-batch', '--batch-input=data']);
+    const code = await cli([
+      'smoke-test-service',
+      '--target=local',
+      '--endpoint-name=bench-batch',
+      '--batch-input=data',
+    ]);
     if (code !== 0) throw new Error(`smoke-test-service exited ${code}`);
     return performance.now() - t0;
   };

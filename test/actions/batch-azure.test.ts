@@ -48,6 +48,19 @@ const endpointJson = (fake: FakeAzure) =>
 
 test('a batch endpoint and model deployment from the az ml YAML reach Healthy; the unchanged re-run writes nothing', async (t) => {
   const { fake, dir } = await batchOnFake(t);
+  const dry = await cli([...deployArgs(fake), '--dry-run'], { cwd: dir });
+  assert.equal(dry.code, 0, dry.stderr);
+  assert.equal(writes(fake), 0, 'a dry run writes nothing, the inline model included');
+  const plan = JSON.parse(dry.outputs['plan']!) as {
+    endpoint: { action: string };
+    defaultDeployment: unknown;
+  };
+  assert.equal(plan.endpoint.action, 'create');
+  assert.deepEqual(plan.defaultDeployment, { before: null, after: 'classic' });
+  assert.match(
+    dry.stderr,
+    /register model azureml:sklearn-batch-classic-model:1 .*not uploaded in a dry run/,
+  );
   const first = await cli(deployArgs(fake), { cwd: dir });
   assert.equal(first.code, 0, first.stderr);
   assert.equal(first.outputs['state'], 'Healthy');
@@ -254,4 +267,40 @@ test('the pipeline with batch-input: register, deploy, run the job on the new de
     'endpoint:sklearn-batch',
   ]);
   assert.equal(fake.batch.invokes[0]!.headers['azureml-model-deployment'], 'classic');
+});
+
+test('an MLflow model deploys to a batch endpoint with no scoring script; another model without one is refused', async (t) => {
+  const fake = await startFakeAzure({
+    blobEndpoint: azurite.blobEndpoint,
+    settings: { provisioningDelayMs: 100 },
+  });
+  t.after(() => fake.close());
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/mlflow-sklearn'), dir, { recursive: true });
+  const args = [
+    'deploy-model',
+    '--endpoint-file=batch-endpoint.yml',
+    '--deployment-file=batch-deployment.yml',
+    ...azureArgs(fake),
+  ];
+  const r = await cli(args, { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.outputs['state'], 'Healthy');
+  const put = fake.requests.find(
+    (q) => q.method === 'PUT' && /\/deployments\/sklearn-batch-deployment$/.test(q.path),
+  );
+  const props = (put!.body as { properties: Record<string, unknown> }).properties;
+  assert.equal(props['codeConfiguration'], undefined);
+  assert.equal(props['environmentId'], undefined);
+  assert.match(r.stderr, /no scoring script: a no-code deployment, for MLflow models/);
+
+  const custom = await cli(
+    [...args, '--deployment-name=custom', '--set=model.type=custom_model', '--set=model.name=custom-model'],
+    { cwd: dir },
+  );
+  assert.equal(custom.code, 1, custom.stderr);
+  assert.match(
+    custom.stderr,
+    /codeConfiguration is required: only MLflow models deploy without a scoring script/,
+  );
 });

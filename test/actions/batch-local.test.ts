@@ -168,3 +168,79 @@ test('the pipeline on the local target with batch-input: deploy, job, delete', {
     'endpoint:sklearn-batch',
   ]);
 });
+
+test('a no-code MLflow model on a batch endpoint: each prediction as row,prediction,file, as the model predicts', {
+  skip,
+}, async (t) => {
+  const dir = await tempDir(t);
+  await cp(path.join(root, 'examples/mlflow-sklearn'), dir, { recursive: true });
+  await cp(path.join(root, 'examples/batch/data'), path.join(dir, 'data'), { recursive: true });
+  const deployed = await cli(
+    [
+      'deploy-model',
+      '--target=local',
+      `--python=${python}`,
+      '--endpoint-file=batch-endpoint.yml',
+      '--deployment-file=batch-deployment.yml',
+    ],
+    { cwd: dir },
+  );
+  assert.equal(deployed.code, 0, deployed.stderr);
+  const r = await cli(
+    [
+      'smoke-test-service',
+      '--target=local',
+      '--endpoint-name=mlflow-sklearn-batch',
+      '--batch-input=data',
+      '--expect-rows=12',
+    ],
+    { cwd: dir },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const script = `
+import csv, glob, os, pickle
+model = pickle.load(open(os.path.join("sklearn-diabetes", "model", "model.pkl"), "rb"))
+for path in sorted(glob.glob(os.path.join("data", "*.csv"))):
+    rows = list(csv.reader(open(path, newline="")))[1:]
+    for i, p in enumerate(model.predict([[float(v) for v in r] for r in rows])):
+        print("%d,%s,%s" % (i, float(p), os.path.basename(path)))
+`;
+  const expected = spawnSync(python, ['-c', script], { cwd: dir, encoding: 'utf8' });
+  assert.equal(expected.status, 0, expected.stderr);
+  const written = (await readFile(path.join(r.outputs['batch-output']!, 'predictions.csv'), 'utf8'))
+    .trim()
+    .split('\n');
+  assert.deepEqual([...written].sort(), expected.stdout.trim().split('\n').sort());
+});
+
+test('a local job that outlives timeout-minutes is stopped and reported Canceled (stdlib only)', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(
+    path.join(dir, 'score.py'),
+    'import time\n\ndef init():\n    pass\n\ndef run(mini_batch):\n    time.sleep(60)\n    return mini_batch\n',
+  );
+  await writeFile(
+    path.join(dir, 'deployment.yml'),
+    'name: slow\nendpoint_name: slow-batch\ntype: model\ncode_configuration:\n  code: ./\n  scoring_script: score.py\nmodel:\n  path: ./score.py\nretry_settings:\n  timeout: 120\n',
+  );
+  await writeFile(path.join(dir, 'input.csv'), 'a\n1\n');
+  const deployed = await cli(['deploy-model', '--target=local', '--deployment-file=deployment.yml'], {
+    cwd: dir,
+  });
+  assert.equal(deployed.code, 0, deployed.stderr);
+  const started = Date.now();
+  const r = await cli(
+    [
+      'smoke-test-service',
+      '--target=local',
+      '--endpoint-name=slow-batch',
+      '--batch-input=input.csv',
+      '--timeout-minutes=0.02',
+    ],
+    { cwd: dir },
+  );
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.outputs['job-state'], 'Canceled');
+  assert.match(r.stderr, /did not finish within timeout-minutes \(0\.02\) and was stopped/);
+  assert.ok(Date.now() - started < 20_000, 'stopped, not waited out');
+});

@@ -3,6 +3,7 @@
 // decides the endpoint's default deployment (all: this one; none: as it is). The outcome's traffic maps show
 // the default deployment as the one taking every job: `{blue: 100}`.
 
+import { assetVersionId } from '../../azure/bodies/arm-ids.ts';
 import { UsageError } from '../../errors.ts';
 import { addFacts, fact, type Report, type ReportSection } from '../../report/report.ts';
 import { studioEndpointUrl, studioWorkspaceUrl } from '../../report/studio-links.ts';
@@ -17,7 +18,7 @@ import {
 import { applyBatchPlan } from './batch-apply.ts';
 import { type BatchPlan, describeBatchPlan, planBatchDeployment, summarizeBatchPlan } from './batch-plan.ts';
 import { type BatchSpecs, batchSpecs, requireCompute } from './batch-spec.ts';
-import { type AzureSession, refText, registerInlineModel, stateText } from './deploy.ts';
+import { type AzureSession, planInlineModel, refText, registerInlineModel, stateText } from './deploy.ts';
 
 export function prepareAzureBatchDeploy(
   request: DeployRequest,
@@ -39,12 +40,6 @@ export function prepareAzureBatchDeploy(
     deployment: specs.deployment.name,
     endpointFileDefault: specs.endpoint.defaultDeployment,
   });
-  if (specs.deployment.model?.kind === 'path' && options.dryRun) {
-    throw new UsageError(
-      'dry-run with a local model path would have to upload it; register it first (register-model) and pass NAME:VERSION',
-      'model',
-    );
-  }
   return {
     endpointName: request.endpointName,
     deploymentName: request.deploymentName,
@@ -80,21 +75,32 @@ async function deployBatch(
     fact('Endpoint', specs.endpoint.name, { href: studioEndpointUrl(studio, specs.endpoint.name, 'batch') }),
     fact('Compute', specs.deployment.compute, { code: true }),
   );
-  if (specs.deployment.model?.kind === 'path') {
-    specs.deployment.model = await registerInlineModel(
-      specs.deployment.model,
-      ws,
-      session,
-      options.followSymlinks,
-    );
-    addFacts(section, fact('Model', refText(specs.deployment.model), { code: true }));
-  }
-  const plan = await planBatchDeployment(ws, specs, rule, {
+  const scope = {
     deadline: session.deadline,
     ...(deps.signal ? { signal: deps.signal } : {}),
     followSymlinks: options.followSymlinks,
-  });
-  const lines = describeBatchPlan(plan);
+  };
+  let modelPlanLine: string | undefined;
+  const inline = specs.deployment.model?.kind === 'path' ? specs.deployment.model : undefined;
+  if (inline && options.dryRun) {
+    // As for online deployments: the inline model is hashed and compared with the workspace, nothing uploaded.
+    const planned = await planInlineModel(inline, ws, session, options.followSymlinks);
+    specs.deployment.model = planned.reused
+      ? { kind: 'version', name: planned.name, version: planned.version }
+      : { kind: 'arm-id', id: assetVersionId(ws.path, 'models', planned.name, planned.version) };
+    modelPlanLine = planned.reused
+      ? `reuse model azureml:${planned.name}:${planned.version} (identical content)`
+      : `register model azureml:${planned.name}:${planned.version} from ${inline.path} (${planned.contentHash}; not uploaded in a dry run)`;
+    addFacts(section, fact('Model', modelPlanLine));
+  } else if (inline) {
+    // Registering the model is a write: first the plan's checks, which need no model.
+    const { model: _inline, ...withoutModel } = specs.deployment;
+    await planBatchDeployment(ws, { ...specs, deployment: withoutModel }, rule, scope);
+    specs.deployment.model = await registerInlineModel(inline, ws, session, options.followSymlinks);
+    addFacts(section, fact('Model', refText(specs.deployment.model), { code: true }));
+  }
+  const plan = await planBatchDeployment(ws, specs, rule, scope);
+  const lines = [...(modelPlanLine ? [modelPlanLine] : []), ...describeBatchPlan(plan)];
   await io.group('Plan', async () => {
     for (const line of lines) io.info(line);
   });

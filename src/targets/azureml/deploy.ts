@@ -350,7 +350,7 @@ export async function restoreAfterCancel(saved: string, session: AzureSession): 
 }
 
 /** What registering an inline model would do (a dry run): reads only. */
-async function planInlineModel(
+export async function planInlineModel(
   ref: Extract<ModelRef, { kind: 'path' }>,
   ws: AzureWorkspace,
   session: AzureSession,

@@ -225,7 +225,8 @@ async function deployLocalBatch(
     }
     pythonVersion = typeof result['version'] === 'string' ? result['version'] : undefined;
     // The interpreter itself (sys.executable), not a launcher or shim in front of it.
-    const interpreter = typeof result['python'] === 'string' && result['python'] ? result['python'] : options.python;
+    const interpreter =
+      typeof result['python'] === 'string' && result['python'] ? result['python'] : options.python;
     const state: LocalBatchDeploymentState = {
       endpointName: req.endpointName,
       deploymentName: req.deploymentName,

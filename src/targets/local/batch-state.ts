@@ -6,8 +6,8 @@
 //   <localDir>/batch-endpoints/<endpoint>/deployments/<deployment>/code/         the code folder as deployed
 // Separate from the online services' folder: a batch deployment is checked, then run per job, never served.
 
-import { cp, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { BatchSettings } from '../../config/spec.ts';
 import { assertSafeName, writeJsonAtomic } from './service-state.ts';
 
@@ -125,16 +125,20 @@ export async function snapshotCode(
   const folder = deploymentFolder(localDir, endpoint, deployment);
   const target = join(folder, 'code');
   const fresh = join(folder, `code.${process.pid}.new`);
-  const inside = (p: string, dir: string) => {
-    const rel = relative(dir, p);
-    return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
+  const skipDir = resolve(localDir);
+  const copy = async (from: string, to: string) => {
+    await mkdir(to, { recursive: true });
+    for (const entry of await readdir(from, { withFileTypes: true })) {
+      const source = join(from, entry.name);
+      if (entry.name === '__pycache__' || entry.name.endsWith('.pyc') || resolve(source) === skipDir)
+        continue;
+      const folder = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(source)).isDirectory());
+      if (folder) await copy(source, join(to, entry.name));
+      else await copyFile(source, join(to, entry.name));
+    }
   };
   await rm(fresh, { recursive: true, force: true });
-  await cp(codeDir, fresh, {
-    recursive: true,
-    filter: (src) =>
-      !inside(src, localDir) && !src.split(sep).includes('__pycache__') && !src.endsWith('.pyc'),
-  });
+  await copy(codeDir, fresh);
   await rm(target, { recursive: true, force: true });
   await rename(fresh, target);
   return target;

@@ -6,10 +6,10 @@
 //   <localDir>/batch-endpoints/<endpoint>/deployments/<deployment>/code/         the code folder as deployed
 // Separate from the online services' folder: a batch deployment is checked, then run per job, never served.
 
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { BatchSettings } from '../../config/spec.ts';
-import { assertSafeName, writeJsonAtomic } from './service-state.ts';
+import { assertSafeName, listNames, readJson, writeJsonAtomic } from './service-state.ts';
 
 export interface LocalBatchEndpointState {
   name: string;
@@ -53,27 +53,6 @@ export function batchEndpointFolder(localDir: string, endpoint: string): string 
 function deploymentFolder(localDir: string, endpoint: string, deployment: string): string {
   assertSafeName('deployment', deployment);
   return join(batchEndpointFolder(localDir, endpoint), 'deployments', deployment);
-}
-
-async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`${path}: ${(err as Error).message}`);
-  }
-}
-
-async function folders(path: string): Promise<string[]> {
-  try {
-    return (await readdir(path, { withFileTypes: true }))
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name)
-      .sort();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
 }
 
 export function readBatchEndpoint(localDir: string, endpoint: string) {
@@ -145,11 +124,11 @@ export async function snapshotCode(
 }
 
 export function listBatchDeployments(localDir: string, endpoint: string): Promise<string[]> {
-  return folders(join(batchEndpointFolder(localDir, endpoint), 'deployments'));
+  return listNames(join(batchEndpointFolder(localDir, endpoint), 'deployments'));
 }
 
 export function listBatchEndpoints(localDir: string): Promise<string[]> {
-  return folders(root(localDir));
+  return listNames(root(localDir));
 }
 
 /** True when there was one. */
@@ -169,6 +148,5 @@ export async function removeBatchEndpoint(localDir: string, endpoint: string): P
   const folder = batchEndpointFolder(localDir, endpoint);
   const existed = (await readBatchEndpoint(localDir, endpoint)) !== undefined;
   await rm(folder, { recursive: true, force: true });
-  await rm(dirname(folder), { recursive: false, force: true }).catch(() => undefined);
   return existed;
 }

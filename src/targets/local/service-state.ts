@@ -115,7 +115,8 @@ export function writeJsonAtomicSync(path: string, value: unknown): void {
   }
 }
 
-async function readJson<T>(path: string): Promise<T | undefined> {
+/** The parsed file; undefined when it does not exist. */
+export async function readJson<T>(path: string): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -192,7 +193,8 @@ export async function ensureEndpointState(
   return created;
 }
 
-async function listNames(folder: string): Promise<string[]> {
+/** The names of the folders in `folder`, sorted; none when it does not exist. */
+export async function listNames(folder: string): Promise<string[]> {
   try {
     return (await readdir(folder, { withFileTypes: true }))
       .filter((e) => e.isDirectory())

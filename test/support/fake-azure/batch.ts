@@ -19,7 +19,14 @@ import {
   type Reply,
   type Route,
 } from './context.ts';
-import type { Operation, OperationKind, OutcomeScript, TerminalState } from './online.ts';
+import {
+  applyDue,
+  type OnlineResource,
+  type Operation,
+  type OperationKind,
+  type OutcomeScript,
+  type TerminalState,
+} from './online.ts';
 import { AZURITE_ACCOUNT, AZURITE_KEY } from './sas.ts';
 import { canonicalEnum, checkShape, type Shape } from './shapes.ts';
 
@@ -104,14 +111,8 @@ export const defaultScorer: BatchScorer = ({ name, text }) => {
   });
 };
 
-interface Resource {
-  name: string;
-  body: Record<string, unknown>;
-  state: string;
-  op: Operation | undefined;
-  createdAt: number;
-  modifiedAt: number;
-}
+/** A batch endpoint or deployment has the online ones' lifecycle (online.ts applies its operations). */
+type Resource = OnlineResource;
 
 interface Endpoint extends Resource {
   deployments: Map<string, Resource>;
@@ -170,19 +171,6 @@ export class BatchStore {
       if (job.status === 'Running' && job.workDone && now >= job.endAt) job.status = job.result;
     }
   }
-}
-
-function applyDue(resource: Resource, now: number): boolean {
-  const op = resource.op;
-  if (!op || op.applied || now < op.endAt) return false;
-  op.applied = true;
-  if (op.kind === 'delete') {
-    if (op.result === 'Succeeded') return true;
-    resource.state = 'Failed';
-    return false;
-  }
-  resource.state = op.result;
-  return false;
 }
 
 export interface BatchRouteDeps {

@@ -52,7 +52,7 @@ export interface Operation {
   applied: boolean;
 }
 
-interface OnlineResource {
+export interface OnlineResource {
   name: string;
   /** The PUT body as accepted (enums canonical), without read-only fields. */
   body: Record<string, unknown>;
@@ -88,8 +88,8 @@ export class OnlineStore {
   }
 }
 
-/** true when the resource is gone. */
-function applyDue(resource: OnlineResource, now: number): boolean {
+/** Applies the resource's operation when its time has come; true when the resource is gone. */
+export function applyDue(resource: OnlineResource, now: number): boolean {
   const op = resource.op;
   if (!op || op.applied || now < op.endAt) return false;
   op.applied = true;

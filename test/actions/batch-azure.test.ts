@@ -304,3 +304,50 @@ test('an MLflow model deploys to a batch endpoint with no scoring script; anothe
     /codeConfiguration is required: only MLflow models deploy without a scoring script/,
   );
 });
+
+test('a job on an azureml:// input uploads nothing; a job past timeout-minutes fails naming its last state', async (t) => {
+  const { fake, dir } = await batchOnFake(t);
+  assert.equal((await cli(deployArgs(fake), { cwd: dir })).code, 0);
+  const first = await cli(
+    ['smoke-test-service', '--endpoint-name=sklearn-batch', '--batch-input=data', ...azureArgs(fake)],
+    {
+      cwd: dir,
+    },
+  );
+  assert.equal(first.code, 0, first.stderr);
+  const uploaded = (
+    fake.batch.invokes[0]!.body as { properties: { inputData: { UriFolder: { uri: string } } } }
+  ).properties.inputData.UriFolder.uri;
+  const byUri = await cli(
+    [
+      'smoke-test-service',
+      '--endpoint-name=sklearn-batch',
+      `--batch-input=${uploaded}`,
+      '--expect-rows=12',
+      ...azureArgs(fake),
+    ],
+    { cwd: dir },
+  );
+  assert.equal(byUri.code, 0, byUri.stderr);
+  assert.ok(!/batch input .*uploaded|already in datastore/.test(byUri.stderr), 'a URI is sent as given');
+  assert.deepEqual(fake.batch.invokes[1]!.body, fake.batch.invokes[0]!.body);
+
+  fake.batch.scriptJob({ result: 'Completed', delayMs: 60_000 });
+  const slow = await cli(
+    [
+      'smoke-test-service',
+      '--endpoint-name=sklearn-batch',
+      '--batch-input=data',
+      '--timeout-minutes=0.05',
+      ...azureArgs(fake),
+    ],
+    { cwd: dir },
+  );
+  assert.equal(slow.code, 1, slow.stderr);
+  assert.match(slow.outputs['job-name']!, /^batchjob-/);
+  assert.equal(slow.outputs['job-state'], 'Running');
+  assert.match(
+    slow.stderr,
+    /is still Running after .* \(timeout-minutes 0\.05\); it keeps running on Azure ML/,
+  );
+});

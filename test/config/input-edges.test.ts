@@ -73,9 +73,10 @@ test('the instance-count input must be at least 1', () => {
     );
   assert.throws(
     () => parse({ 'instance-count': '0' }),
-    (err) => err instanceof UsageError && /^instance-count: .*must be at least 1 \(got 0\)/.test(err.message),
+    (err) =>
+      err instanceof UsageError && /^input 'instance-count' must be at least 1 \(got 0\)/.test(err.message),
   );
-  assert.throws(() => parse({ 'instance-count': '1.5' }), /instance-count: .*must be a whole number/);
+  assert.throws(() => parse({ 'instance-count': '1.5' }), /input 'instance-count' must be a whole number/);
   assert.equal(parse({ 'instance-count': '2' })['instance-count'], 2);
 });
 
@@ -117,7 +118,7 @@ test('a 100k-character name is not echoed whole', async (t) => {
   assert.throws(
     () => parse({ 'environment-variables': `${long} X=1` }),
     (e: Error) =>
-      e instanceof UsageError && e.message.length < 400 && /environment-variables: /.test(e.message),
+      e instanceof UsageError && e.message.length < 400 && /input 'environment-variables' /.test(e.message),
   );
   assert.throws(
     () => parse({ 'instance-count': long }),
@@ -134,12 +135,12 @@ test('the environment-variables input checks names and values too, naming the in
     );
   assert.throws(
     () => parse({ 'environment-variables': 'GOOD=1\n1BAD=2' }),
-    /environment-variables: .*holds a bad entry: '1BAD' is not a valid environment variable name/,
+    /input 'environment-variables' .*holds a bad entry: '1BAD' is not a valid environment variable name/,
   );
   assert.throws(() => parse({ 'environment-variables': '{"A B": "x"}' }), /'A B' is not a valid/);
   assert.throws(
     () => parse({ 'environment-variables': `BIG=${'v'.repeat(40_000)}` }),
-    /environment-variables: .*the value of BIG is 40000 characters/,
+    /input 'environment-variables' .*the value of BIG is 40000 characters/,
   );
   assert.deepEqual(parse({ 'environment-variables': 'A=1\nB_2=x' })['environment-variables'], {
     A: '1',

@@ -21,18 +21,18 @@ Progress and the result go to stdout as lines starting with `@@batch ` followed 
 stdout and stderr is the script's own output. Exit code 0: Completed, 1: Failed, 2: bad arguments.
 """
 
-import argparse
 import importlib.util
 import json
-import logging
 import os
 import signal
 import sys
 import time
-import traceback
+
+# A job's overhead over a plain loop calling the script is the point of this file (bench/batch-local.mjs):
+# argparse, logging and traceback load only when they are needed.
 
 EVENT = "@@batch "
-log = logging.getLogger("azureml-local-batch")
+LOGGING_LEVEL = "info"
 
 
 def emit(event, **fields):
@@ -43,6 +43,22 @@ def emit(event, **fields):
 
 class MiniBatchTimeout(Exception):
     pass
+
+
+def format_exc():
+    import traceback  # noqa: PLC0415 - only on failures
+
+    return traceback.format_exc()
+
+
+def configure_logging():
+    """Log records of the script to stderr at logging_level, as on Azure; only when the script uses logging."""
+    if "logging" not in sys.modules:
+        return
+    import logging  # noqa: PLC0415
+
+    level = getattr(logging, str(LOGGING_LEVEL).upper(), logging.INFO)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def load_entry_script(entry):
@@ -87,7 +103,7 @@ class MlflowBatchEntry:
     def init(self):
         self.support = import_mlflow_support()
         self.model = self.support.load(self.path)
-        log.info("MLflow model %s loaded with %s", self.model.folder, self.model.kind)
+        sys.stderr.write("MLflow model %s loaded with %s\n" % (self.model.folder, self.model.kind))
 
     def run(self, mini_batch):
         import csv  # noqa: PLC0415
@@ -133,6 +149,7 @@ class Worker:
             self.module = MlflowBatchEntry(self.mlflow_model)
         else:
             self.module = load_entry_script(self.entry)
+        configure_logging()
         init = getattr(self.module, "init", None)
         if callable(init):
             init()
@@ -151,6 +168,8 @@ class Worker:
 
 def user_traceback(exc):
     """The traceback from the scoring script's frames on (this driver's own frames left out)."""
+    import traceback  # noqa: PLC0415 - only on failures
+
     tb = exc.__traceback__
     here = os.path.abspath(__file__)
     while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) == here:
@@ -200,7 +219,7 @@ def _pool_init(entry, mlflow_model):
     try:
         _worker.start()
     except BaseException:  # noqa: BLE001 - reported with the first mini-batch this worker takes
-        _worker.init_error = traceback.format_exc()
+        _worker.init_error = format_exc()
 
 
 def _pool_score(job):
@@ -216,15 +235,22 @@ def _pool_score(job):
 
 
 def list_input(path):
-    """The files of the input: the file itself, or every file under the folder, sorted by relative path."""
+    """The files of the input: the file itself, or every file under the folder, sorted by path."""
     if os.path.isfile(path):
         return [os.path.abspath(path)]
     found = []
-    for root, dirs, files in os.walk(path):
-        dirs.sort()
-        for name in files:
-            found.append(os.path.join(root, name))
-    return sorted(os.path.abspath(p) for p in found)
+
+    def walk(folder):
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    walk(entry.path)
+                else:
+                    found.append(entry.path)
+
+    walk(os.path.abspath(path))
+    found.sort()
+    return found
 
 
 def run_job(args):
@@ -271,7 +297,7 @@ def run_job(args):
             try:
                 worker.start()
             except BaseException:  # noqa: BLE001
-                return finish(args, state, started, init_error=traceback.format_exc(), out=out)
+                return finish(args, state, started, init_error=format_exc(), out=out)
             for index, batch in enumerate(batches):
                 lines, attempts, tb = worker.score(batch, args.timeout, args.max_retries)
                 record(index, batch, lines, attempts, tb)
@@ -329,7 +355,7 @@ def check(args):
     try:
         Worker(args.entry, args.mlflow_model).start()
     except BaseException as exc:  # noqa: BLE001 - SystemExit from a script is a failed init() too
-        tb = traceback.format_exc()
+        tb = format_exc()
         sys.stderr.write(tb)
         emit("check", ok=False, error="init() failed: %s: %s" % (type(exc).__name__, exc), traceback=tb,
              python=sys.executable)
@@ -338,33 +364,75 @@ def check(args):
     return 0
 
 
+OPTIONS = {
+    "--entry": str,  # the scoring script, relative to the working directory
+    "--mlflow-model": str,  # an MLflow model folder, scored without a script
+    "--input": str,  # a file or a folder of files to score
+    "--output-dir": str,  # the output folder (AZUREML_BI_OUTPUT_PATH)
+    "--output-file-name": str,
+    "--mini-batch-size": int,
+    "--error-threshold": int,
+    "--max-retries": int,
+    "--timeout": float,  # seconds per run() call; 0: none
+    "--workers": int,
+    "--progress-seconds": float,
+    "--logging-level": str,
+}
+FLAGS = ("--check", "--summary-only")
+DEFAULTS = {
+    "entry": None, "mlflow_model": None, "input": None, "output_dir": None, "output_file_name": "predictions.csv",
+    "mini_batch_size": 10, "error_threshold": -1, "max_retries": 3, "timeout": 30.0, "workers": 1,
+    "progress_seconds": 1.0, "logging_level": "info", "check": False, "summary_only": False,
+}
+USAGE = ("usage: batch_driver.py (--entry SCRIPT | --mlflow-model PATH) (--check | --input PATH --output-dir DIR) "
+         "[--output-file-name NAME] [--summary-only] [--mini-batch-size N] [--error-threshold N] [--max-retries N] "
+         "[--timeout SECONDS] [--workers N] [--progress-seconds SECONDS] [--logging-level LEVEL]")
+
+
+class Args:
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+
+def usage_error(message):
+    sys.stderr.write("%s\nbatch_driver.py: error: %s\n" % (USAGE, message))
+    sys.exit(2)
+
+
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="batch_driver.py", description="Run an Azure ML batch scoring script.")
-    what = parser.add_mutually_exclusive_group(required=True)
-    what.add_argument("--entry", help="scoring script, relative to the working directory")
-    what.add_argument("--mlflow-model", metavar="PATH", help="an MLflow model folder, scored without a script")
-    parser.add_argument("--check", action="store_true", help="only import the script and call init()")
-    parser.add_argument("--input", help="a file or a folder of files to score")
-    parser.add_argument("--output-dir", help="the output folder (AZUREML_BI_OUTPUT_PATH)")
-    parser.add_argument("--output-file-name", default="predictions.csv")
-    parser.add_argument("--summary-only", action="store_true")
-    parser.add_argument("--mini-batch-size", type=int, default=10)
-    parser.add_argument("--error-threshold", type=int, default=-1)
-    parser.add_argument("--max-retries", type=int, default=3)
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds per run() call; 0: none")
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--progress-seconds", type=float, default=1.0)
-    parser.add_argument("--logging-level", default="info")
-    args = parser.parse_args(argv)
+    """The command line (no argparse: it costs a job more than a mini-batch of small files)."""
+    values = dict(DEFAULTS)
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name, eq, value = arg.partition("=")
+        if arg in FLAGS:
+            values[arg[2:].replace("-", "_")] = True
+        elif name in OPTIONS:
+            if not eq:
+                i += 1
+                if i >= len(argv):
+                    usage_error("%s needs a value" % name)
+                value = argv[i]
+            try:
+                values[name[2:].replace("-", "_")] = OPTIONS[name](value)
+            except ValueError:
+                usage_error("%s: %r is not a %s" % (name, value, OPTIONS[name].__name__))
+        else:
+            usage_error("unknown argument %s" % arg)
+        i += 1
+    args = Args(values)
+    if (args.entry is None) == (args.mlflow_model is None):
+        usage_error("give one of --entry and --mlflow-model")
     if not args.check and (not args.input or not args.output_dir):
-        parser.error("--input and --output-dir are needed to run a job")
+        usage_error("--input and --output-dir are needed to run a job")
     return args
 
 
 def main(argv=None):
+    global LOGGING_LEVEL
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    level = getattr(logging, str(args.logging_level).upper(), logging.INFO)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    LOGGING_LEVEL = args.logging_level
     if args.check:
         return check(args)
     os.environ["AZUREML_BI_OUTPUT_PATH"] = os.path.abspath(args.output_dir)

@@ -11,6 +11,7 @@ const benches = [
   ['batch-local.mjs', '300', '3'],
   ['probe-overhead.mjs', '300'],
   ['wait-latency.mjs'],
+  ['progressive.mjs', '1'],
   ['config-fuzz.mjs'],
   ['upload.mjs', '--mib', '64', '--runs', '1'],
 ];

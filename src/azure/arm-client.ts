@@ -84,6 +84,13 @@ export interface ArmRequestOptions {
   idempotent?: boolean;
   /** Statuses returned as a response instead of thrown (e.g. [404] to test existence). */
   allowStatus?: readonly number[];
+  /**
+   * On a 409 "operation in progress", wait and send the same request again (default), or throw the 409. The
+   * default is false for a PUT whose body carries traffic maps (`properties.traffic` / `mirrorTraffic`): such a
+   * body was computed from a state another operation is changing, so resending it could undo that change. The
+   * caller reads the resource again and recomputes (see putEndpointFromFresh).
+   */
+  resendOnConflict?: boolean;
 }
 
 export interface ArmResponse<T = unknown> {
@@ -197,6 +204,8 @@ export class ArmClient {
       this.#options.deadline ??
       this.clock.now() + (this.#options.defaultTimeoutMs ?? 600_000);
     const idempotent = options.idempotent ?? IDEMPOTENT_METHODS.has(method);
+    const resendOnConflict =
+      options.resendOnConflict ?? !(method === 'PUT' && carriesTrafficMaps(options.body));
     const maxRetries = this.#options.maxRetries ?? 8;
     const clientRequestId = randomUUID();
     let retries = 0;
@@ -294,6 +303,9 @@ export class ArmClient {
       const fail = (note?: string) =>
         azureErrorFromResponse({ ...response, method, path: shortPath, ...(note ? { note } : {}) });
       if (!inProgress && !transient) throw fail();
+      if (inProgress && !resendOnConflict) {
+        throw fail('Not resent: the body carries traffic maps computed before the other operation.');
+      }
       if (transient && retries >= maxRetries) throw fail(`Gave up after ${attempt} attempts.`);
 
       const asked = retryAfterMs(response.headers, this.clock.now());
@@ -408,6 +420,13 @@ export class ArmClient {
       else if (typeof value === 'object') this.#registerSecrets(value, depth + 1);
     }
   }
+}
+
+/** A body with `properties.traffic` or `properties.mirrorTraffic` (an online endpoint's traffic maps). */
+function carriesTrafficMaps(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null) return false;
+  const props = (body as { properties?: unknown }).properties;
+  return typeof props === 'object' && props !== null && ('traffic' in props || 'mirrorTraffic' in props);
 }
 
 /** The ARM error code when a response says the api-version is not available (else undefined). */

@@ -67,10 +67,59 @@ export interface DeployOptions {
   deleteFailedDeployment: boolean;
   /** Include what symlinks leaving a model or code folder point at (else they are refused). */
   followSymlinks: boolean;
+  /** `traffic: progressive=…`: how long each step waits, how it probes, and what stops it. */
+  progressive: ProgressiveSettings;
   /** Local target: `auto` (azmlinfsrv, else the bundled host) or `docker`. */
   runtime: 'auto' | 'docker';
   /** Local target: the Python interpreter. */
   python?: string;
+}
+
+/** The step inputs of `traffic: progressive=…` (Azure ML; the local target refuses progressive). */
+export interface ProgressiveSettings {
+  /** After each step's traffic update, before its probes. */
+  stepWaitSeconds: number;
+  /** Requests each step sends to each of the two deployments. */
+  stepRequests: number;
+  /** A step fails when the new deployment's error rate exceeds the old one's by more (0.01 = 1 point). */
+  maxErrorRateIncrease: number;
+  /** A step fails when the new p95 exceeds this times the old p95 (and by more than a small floor). */
+  maxLatencyRatio: number;
+  /** Mirror live traffic to the new deployment this long before the first step (0: no mirror phase). */
+  mirrorFirstSeconds: number;
+}
+
+/** One deployment's figures in a step of a progressive rollout. */
+export interface StepProbeFigures {
+  deployment: string;
+  requests: number;
+  /** Transport failures and responses with an unexpected status. */
+  errors: number;
+  errorRate: number;
+  /** null when no response came back. */
+  p50Ms: number | null;
+  p95Ms: number | null;
+  /** Why it was not ready, when it was not. */
+  note?: string;
+}
+
+/** One step of a progressive rollout: the `steps` output and a row of the job summary's table. */
+export interface RolloutStep {
+  /** 1-based; 0 is the mirror phase. */
+  step: number;
+  phase: 'mirror' | 'traffic';
+  /** The new deployment's live share (its mirror share in the mirror phase). */
+  share: number;
+  /** The maps written for the step. */
+  traffic: Record<string, number>;
+  mirrorTraffic: Record<string, number>;
+  old: StepProbeFigures;
+  new: StepProbeFigures;
+  verdict: 'passed' | 'failed';
+  /** Why it failed (each with the figures that decided it). */
+  reasons: string[];
+  /** Where the step's time went (on the run's clock): the traffic update, the wait, the probes, all of it. */
+  durationsMs: { traffic: number; wait: number; probe: number; total: number };
 }
 
 /** What deploy-model reports, whatever the target. */
@@ -87,6 +136,8 @@ export interface DeployOutcome {
   plan: object;
   traffic?: Record<string, number>;
   previousTraffic?: Record<string, number>;
+  /** progressive: one entry per step run (also when one failed). */
+  steps?: RolloutStep[];
 }
 
 /** A deployment that did not reach Healthy: the outcome is still reported (outputs, summary). */

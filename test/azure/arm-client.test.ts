@@ -214,6 +214,28 @@ test('409 "another operation in progress" is waited out with backoff until the r
   assert.match(error.message, /Another operation on this resource was still running/);
 });
 
+test('a PUT carrying traffic maps is not resent after a 409 "in progress": its maps may be stale', async (t) => {
+  const { clock, fake, client } = await setup(t);
+  const ep = `${fake.workspacePath}/onlineEndpoints/ep1`;
+  await client.put(ep, { body: endpointBody() }); // Creating for 60 s
+  const error = await client
+    .put(ep, {
+      body: { location: 'eastus2', properties: { authMode: 'Key', traffic: {}, mirrorTraffic: {} } },
+    })
+    .catch((e: unknown) => e);
+  assert.ok(error instanceof AzureError);
+  assert.equal(error.status, 409);
+  assert.match(error.message, /Not resent: the body carries traffic maps/);
+  assert.equal(fake.requests.filter((r) => r.method === 'PUT').length, 2, 'sent once, not again');
+  assert.deepEqual(clock.slept, []);
+  // A caller that knows its body is still right may ask for the resend.
+  const res = await client.put(ep, {
+    body: { location: 'eastus2', properties: { authMode: 'Key', traffic: {} } },
+    resendOnConflict: true,
+  });
+  assert.equal(res.status, 200);
+});
+
 test('a 409 that is not about a running operation fails at once', async (t) => {
   const { clock, fake, client } = await setup(t);
   const path = `${fake.workspacePath}/models/m/versions/1`;

@@ -1,6 +1,7 @@
 // Runs the CLI in-process with captured streams.
 
 import { runCli } from '../../src/cli/main.ts';
+import type { Clock } from '../../src/clock.ts';
 
 export interface CliRun {
   code: 0 | 1 | 2;
@@ -9,7 +10,10 @@ export interface CliRun {
   outputs: Record<string, string>;
 }
 
-export async function cli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliRun> {
+export async function cli(
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; clock?: Clock; signal?: AbortSignal },
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(args, {
@@ -19,6 +23,8 @@ export async function cli(args: string[], opts: { cwd: string; env?: NodeJS.Proc
     },
     env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...opts.env },
     cwd: opts.cwd,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
   const outputs: Record<string, string> = {};
   for (const line of stdout.split('\n')) {

@@ -178,3 +178,89 @@ test('sameMap ignores zero entries, key order and name case', () => {
   assert.equal(sameMap({ blue: 90, green: 10, red: 0 }, { Green: 10, blue: 90 }), true);
   assert.equal(sameMap({ blue: 90, green: 10 }, { blue: 10, green: 90 }), false);
 });
+
+test('progressive=10,50,100 parses; the steps must be whole percents, increasing, ending at 100', () => {
+  assert.deepEqual(parseTrafficStrategy('progressive=10,50,100'), {
+    kind: 'progressive',
+    steps: [10, 50, 100],
+  });
+  assert.deepEqual(parseTrafficStrategy('Progressive: 5%, 25%, 100%'), {
+    kind: 'progressive',
+    steps: [5, 25, 100],
+  });
+  assert.deepEqual(parseTrafficStrategy('progressive=100'), { kind: 'progressive', steps: [100] });
+  for (const [bad, why] of [
+    ['progressive', /needs its steps/],
+    ['progressive=', /needs its steps/],
+    ['progressive=10,50', /last step must be 100/],
+    ['progressive=50,10,100', /must increase \(50 then 10\)/],
+    ['progressive=10,10,100', /must increase/],
+    ['progressive=0,100', /'0' is not a whole percent/],
+    ['progressive=2.5,100', /'2\.5' is not a whole percent/],
+    ['progressive=10,x,100', /'x' is not a whole percent/],
+  ] as const) {
+    assert.throws(
+      () => parseTrafficStrategy(bad),
+      (err: unknown) => err instanceof UsageError && err.input === 'traffic' && why.test(err.message),
+      bad,
+    );
+  }
+});
+
+test('progressive: one map per step (the serving deployments share the rest), gated, ending like blue-green', () => {
+  const d = decideTraffic({
+    ...base,
+    strategy: { kind: 'progressive', steps: [10, 50, 100] },
+    current: { traffic: { blue: 70, red: 30 }, mirrorTraffic: { red: 5 } },
+    deployments: ['blue', 'red', 'green'],
+  });
+  assert.equal(d.gated, true);
+  assert.deepEqual(d.after.traffic, { green: 100 });
+  assert.deepEqual(
+    d.steps?.map((s) => s.traffic),
+    [{ blue: 63, red: 27, green: 10 }, { blue: 35, red: 15, green: 50 }, { green: 100 }],
+  );
+  assert.equal(d.steps?.at(-1), d.after, 'the last step is the end of the rollout');
+  for (const step of d.steps ?? []) assert.deepEqual(step.mirrorTraffic, { red: 5 });
+  assert.equal(d.mirrorFirst, undefined);
+
+  // A mirror phase first: live traffic as it is, the first step's share mirrored to the new deployment.
+  const mirrored = decideTraffic({
+    ...base,
+    strategy: { kind: 'progressive', steps: [10, 100] },
+    current: { traffic: { blue: 100 }, mirrorTraffic: { red: 45 } },
+    deployments: ['blue', 'red', 'green'],
+    mirrorFirst: true,
+  });
+  assert.deepEqual(mirrored.mirrorFirst, { traffic: { blue: 100 }, mirrorTraffic: { red: 45, green: 5 } });
+  assert.throws(
+    () =>
+      decideTraffic({
+        ...base,
+        strategy: { kind: 'progressive', steps: [10, 100] },
+        current: { traffic: { blue: 100 }, mirrorTraffic: { red: 50 } },
+        deployments: ['blue', 'red', 'green'],
+        mirrorFirst: true,
+      }),
+    (err: unknown) => err instanceof UsageError && err.input === 'mirror-first-seconds',
+  );
+
+  // Nothing serving yet: no steps, one shift to 100 %.
+  const fresh = decideTraffic({
+    ...base,
+    strategy: { kind: 'progressive', steps: [10, 100] },
+    current: { traffic: {}, mirrorTraffic: {} },
+    deployments: ['green'],
+  });
+  assert.equal(fresh.steps, undefined);
+  assert.deepEqual(fresh.after.traffic, { green: 100 });
+  assert.throws(
+    () =>
+      decideTraffic({
+        ...base,
+        strategy: { kind: 'progressive', steps: [10, 100] },
+        current: { traffic: { blue: 90, green: 10 }, mirrorTraffic: {} },
+      }),
+    /already serves 10% of the traffic/,
+  );
+});

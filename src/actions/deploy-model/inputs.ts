@@ -2,6 +2,7 @@ import { azureInputs, contentInputs, targetInputs } from '../shared/common-input
 import { input } from '../shared/define-inputs.ts';
 import {
   bool,
+  decimal,
   duration,
   envVarMap,
   integer,
@@ -68,14 +69,39 @@ export const deployInputs = {
   }),
   traffic: input(optionalString(), {
     description:
-      "Traffic after the rollout: `all` (default), `none`, `blue-green`, `canary=N`, or an explicit map `blue=90,green=10`. Wins over `traffic:` in the endpoint YAML. Batch endpoints: `all` makes the deployment the endpoint's default, `none` leaves the default.",
+      "Traffic after the rollout: `all` (default), `none`, `blue-green`, `canary=N`, `progressive=10,50,100` (Azure ML online: steps, each gated on the new deployment against the old one), or an explicit map `blue=90,green=10`. Wins over `traffic:` in the endpoint YAML. Batch endpoints: `all` makes the deployment the endpoint's default, `none` leaves the default.",
   }),
   'mirror-traffic': input(optionalString(), {
     description: 'Mirror (shadow) traffic map, e.g. `green=10` (at most 50%; not on Kubernetes endpoints).',
   }),
   'smoke-request-file': input(optionalString(), {
     description:
-      'With `blue-green` / `canary`: a request file the new deployment must answer (HTTP 200, through the `azureml-model-deployment` header) before traffic moves.',
+      'With `blue-green` / `canary` / `progressive`: a request file the new deployment must answer (HTTP 200, through the `azureml-model-deployment` header) before traffic moves; `progressive` also probes the old and the new deployment with it at every step.',
+  }),
+  'step-wait-seconds': input(duration('seconds', { max: 24 * 3600 }), {
+    description:
+      '`progressive`: seconds each step waits after setting the shares, before probing both deployments.',
+    default: '60',
+  }),
+  'step-requests': input(integer({ min: 1, max: 10_000 }), {
+    description:
+      '`progressive`: requests each step sends to the old and to the new deployment (the smoke-request-file requests, 5 at a time).',
+    default: '50',
+  }),
+  'max-error-rate-increase': input(decimal({ min: 0, max: 1 }), {
+    description:
+      "`progressive`: a step fails when the new deployment's error rate exceeds the old one's by more than this (0.01 = 1 point).",
+    default: '0.01',
+  }),
+  'max-latency-ratio': input(decimal({ min: 1 }), {
+    description:
+      "`progressive`: a step fails when the new deployment's p95 latency exceeds this times the old one's and is more than 25 ms slower.",
+    default: '1.5',
+  }),
+  'mirror-first-seconds': input(duration('seconds', { max: 24 * 3600 }), {
+    description:
+      "`progressive`: mirror the first step's share of the live traffic (at most 50%) to the new deployment this long, then compare both, before the first step. 0: no mirror phase.",
+    default: '0',
   }),
   'rollback-on-failure': input(bool(), {
     description: 'On failure, restore the previous traffic and mirror maps exactly.',
@@ -128,4 +154,8 @@ export const deployOutputs = {
   changed: { description: '`false` when the re-run found nothing to do.' },
   plan: { description: 'JSON: what was done or, with `dry-run`, what would be done.' },
   'logs-file': { description: 'Path of the captured container/host logs when the deployment failed.' },
+  steps: {
+    description:
+      '`progressive`: JSON list, one entry per step run: share, maps, requests, errors and p50/p95 of the old and the new deployment, verdict and reasons.',
+  },
 };

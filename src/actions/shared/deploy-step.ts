@@ -68,6 +68,13 @@ export async function setUpDeploy(inputs: DeployInputs, deps: TargetDeps): Promi
       : {}),
     rollbackOnFailure: inputs['rollback-on-failure'],
     followSymlinks: inputs['follow-symlinks'],
+    progressive: {
+      stepWaitSeconds: inputs['step-wait-seconds'] ?? 60,
+      stepRequests: inputs['step-requests'] ?? 50,
+      maxErrorRateIncrease: inputs['max-error-rate-increase'] ?? 0.01,
+      maxLatencyRatio: inputs['max-latency-ratio'] ?? 1.5,
+      mirrorFirstSeconds: inputs['mirror-first-seconds'] ?? 0,
+    },
     deleteFailedDeployment: inputs['delete-failed-deployment'],
     runtime: inputs['local-runtime'],
     ...(inputs.python ? { python: inputs.python } : {}),

@@ -59,17 +59,22 @@ export function requiredString() {
 
 /** A whole number within bounds; undefined stays undefined. */
 export function integer(opts: { min?: number; max?: number } = {}) {
+  return boundedNumber(/^-?\d+$/, 'a whole number', opts);
+}
+
+/** A number (decimals allowed) within bounds, e.g. a rate or a ratio; undefined stays undefined. */
+export function decimal(opts: { min?: number; max?: number } = {}) {
+  return boundedNumber(/^-?(\d+(\.\d*)?|\.\d+)$/, 'a number', opts);
+}
+
+function boundedNumber(pattern: RegExp, what: string, opts: { min?: number; max?: number }) {
   return z.pipe(
     raw(),
     z.transform((v, ctx) => {
       if (v === undefined || v.trim() === '') return undefined;
       const t = v.trim();
-      if (!/^-?\d+$/.test(t)) {
-        ctx.issues.push({
-          code: 'custom',
-          message: `must be a whole number (got '${clip(String(v))}')`,
-          input: v,
-        });
+      if (!pattern.test(t)) {
+        ctx.issues.push({ code: 'custom', message: `must be ${what} (got '${clip(String(v))}')`, input: v });
         return z.NEVER;
       }
       const n = Number(t);

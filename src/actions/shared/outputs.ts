@@ -33,6 +33,7 @@ export function writeDeployOutputs(outcome: DeployOutcome, ctx: Setter<typeof de
   ctx.setOutput('changed', outcome.changed);
   ctx.setOutput('plan', outcome.plan);
   ctx.setOutput('logs-file', outcome.logsFile);
+  ctx.setOutput('steps', outcome.steps);
 }
 
 export function writeSmokeOutputs(result: SmokeTestResult, ctx: Setter<typeof smokeOutputs>): void {

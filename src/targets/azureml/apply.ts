@@ -1,11 +1,13 @@
 // applyPlan: carries out a DeploymentPlan. Assets → endpoint (create/update, carrying the current traffic
 // maps; waited to a terminal state) → deployment (PUT, waited, a progress line on every state change) →
-// smoke gate for blue-green/canary (the injected gate calls the deployment through the
-// azureml-model-deployment header) → traffic shift → re-read: the endpoint must carry the intended maps,
-// else the deployment is "not actually live". On failure or timeout: the container logs, the error in one
-// sentence, the previous traffic and mirror maps restored exactly, and the new deployment deleted when
-// asked. An unchanged plan writes nothing. A cancelled run (signal) puts plan.previous back too when
-// restoreOnCancel says so, then rethrows: both rollbacks live here.
+// smoke gate for blue-green/canary/progressive (the injected gate calls the deployment through the
+// azureml-model-deployment header) → traffic shift, or progressive steps (progressive-steps.ts) → re-read: the
+// endpoint must carry the intended maps, else the deployment is "not actually live". On failure or timeout:
+// the container logs, the error in one sentence, the previous traffic and mirror maps restored exactly, and
+// the new deployment deleted when asked. An unchanged plan writes nothing. A cancelled run (signal) puts
+// plan.previous back too when restoreOnCancel says so, then rethrows: both rollbacks live here.
+// Every endpoint write is computed from a fresh read and never resent as is after a 409 (traffic-writes.ts):
+// a concurrent run's traffic change is kept, or this run fails with "the endpoint changed under this run".
 
 import { assetPlanLines, createMissingAssets } from '../../azure/assets/deployment-assets.ts';
 import type { TrafficMap } from '../../azure/bodies/types.ts';
@@ -14,6 +16,7 @@ import type { OperationProgress, OperationResult } from '../../azure/lro.ts';
 import type { AzureWorkspace } from '../../azure/workspace.ts';
 import { errorMessage } from '../../errors.ts';
 import { formatDuration } from '../../format-duration.ts';
+import type { ProgressiveSettings, RolloutStep } from '../target.ts';
 import { type DeploymentLogs, fetchDeploymentLogs } from './deployment-logs.ts';
 import { summarizeArmError, summarizeThrown } from './error-summary.ts';
 import {
@@ -26,11 +29,24 @@ import {
   provisioningStateOf,
   trafficOf,
 } from './online-resources.ts';
-import { deleteAndWait, putAndWait, waitUntilSettled } from './online-writes.ts';
+import { deleteAndWait, putAndWait, putEndpointFromFresh, waitUntilSettled } from './online-writes.ts';
 import { type DeploymentPlan, endpointPutBody } from './plan.ts';
+import {
+  describeStepFailure,
+  oldDeploymentOf,
+  runProgressiveSteps,
+  type StepProbe,
+} from './progressive-steps.ts';
 import { RESTORE_GRACE_MS, restoreTraffic } from './restore-traffic.ts';
 import { isCapacityError, type SeedState, seedState } from './seed-state.ts';
-import { formatMap, sameMap } from './traffic.ts';
+import { formatMap, sameMap, type TrafficMaps } from './traffic.ts';
+import {
+  EndpointChangedError,
+  holdsOwnChange,
+  NOTHING_OWNED,
+  type TrafficOwnership,
+  writeTraffic,
+} from './traffic-writes.ts';
 
 export type DeployStep =
   | 'assets'
@@ -38,6 +54,7 @@ export type DeployStep =
   | 'deployment'
   | 'smoke'
   | 'traffic'
+  | 'progressive'
   | 'verify'
   | 'rollback'
   | 'cleanup';
@@ -73,6 +90,12 @@ export interface ApplyOptions {
   restoreOnCancel?: boolean;
   /** Log lines per container on failure (default 200). */
   logTail?: number;
+  /** progressive: probes the old and the new deployment with the step's requests, in pairs. */
+  stepProbe?: StepProbe;
+  /** progressive: waits and limits (the probe's request count is the probe's business). */
+  progressive?: ProgressiveSettings;
+  /** Every change of what this run's traffic writes changed (for the post: step of a killed run). */
+  onOwnership?: (ownership: TrafficOwnership) => void;
 }
 
 export interface ApplyResult {
@@ -101,6 +124,8 @@ export interface ApplyResult {
   rolledBack: boolean;
   rollbackError?: string;
   deletedFailedDeployment: boolean;
+  /** progressive: the steps run (also when one failed). */
+  progressiveSteps?: RolloutStep[];
 }
 
 class StepFailure extends Error {
@@ -108,11 +133,14 @@ class StepFailure extends Error {
   readonly step: DeployStep;
   readonly state: SeedState;
   readonly detail: ArmErrorDetail | undefined;
-  constructor(step: DeployStep, message: string, state: SeedState, detail?: ArmErrorDetail) {
+  /** The container logs say something about it (not so for a traffic write another run got in the way of). */
+  readonly logsHelp: boolean;
+  constructor(step: DeployStep, message: string, state: SeedState, detail?: ArmErrorDetail, logsHelp = true) {
     super(message);
     this.step = step;
     this.state = state;
     this.detail = detail;
+    this.logsHelp = logsHelp;
   }
 }
 
@@ -127,11 +155,12 @@ export async function applyPlan(
     await rollout.applyEndpoint();
     await rollout.applyDeployment();
     if (plan.traffic.gated) await rollout.smokeGate();
-    if (plan.traffic.changes) await rollout.shiftTraffic();
+    if (plan.traffic.steps) await rollout.progressiveShift();
+    else if (plan.traffic.changes) await rollout.shiftTraffic();
     return await rollout.verifyLive();
   } catch (error) {
     if (opts.signal?.aborted) {
-      if (opts.restoreOnCancel) await restoreAfterAbort(ws, plan, rollout.progress);
+      if (opts.restoreOnCancel) await restoreAfterAbort(ws, plan, rollout.ownership, rollout.progress);
       throw error;
     }
     return handleFailure(ws, plan, opts, {
@@ -141,6 +170,8 @@ export async function applyPlan(
       deploymentPut: rollout.deploymentPut,
       lastDeploymentState: rollout.lastDeploymentState,
       progress: rollout.progress,
+      ownership: rollout.ownership,
+      ...(plan.traffic.steps ? { progressiveSteps: rollout.progressiveSteps } : {}),
     });
   }
 }
@@ -152,6 +183,11 @@ class Rollout {
   deploymentPut = false;
   lastDeploymentState: string | undefined;
   readonly steps: string[] = [];
+  /** What this run's traffic writes changed: a rollback undoes exactly that (traffic-writes.ts). */
+  ownership: TrafficOwnership = NOTHING_OWNED;
+  /** The maps this run's last traffic write left (the plan's `after` until one ran). */
+  intended: TrafficMaps;
+  readonly progressiveSteps: RolloutStep[] = [];
   readonly progress: (step: DeployStep, message: string, state?: string) => void;
   readonly #ws: AzureWorkspace;
   readonly #plan: DeploymentPlan;
@@ -166,6 +202,7 @@ class Rollout {
     this.#scope = { deadline: opts.deadline, ...(opts.signal ? { signal: opts.signal } : {}) };
     this.#endpointPath = endpointPath(ws, plan.endpointName);
     this.lastDeploymentState = plan.deployment.state;
+    this.intended = plan.traffic.after;
     const clock = ws.client.clock;
     const started = clock.now();
     this.progress = (step, message, state) =>
@@ -186,29 +223,37 @@ class Rollout {
     this.step = 'endpoint';
     const plan = this.#plan;
     const onState = this.#onState('endpoint', `endpoint ${plan.endpointName}`);
-    if (plan.endpoint.action === 'create') {
-      this.progress('endpoint', `creating ${plan.computeKind} endpoint ${plan.endpointName}`);
-      this.wrote = true;
-      const body = endpointPutBody(this.#ws, plan, undefined, { traffic: {}, mirrorTraffic: {} });
-      expectSucceeded(
-        'endpoint',
-        await putAndWait(this.#ws, this.#endpointPath, body, { ...this.#scope, onState }),
-      );
-      this.steps.push(`created endpoint ${plan.endpointName}`);
+    if (plan.endpoint.action === 'none') {
+      await waitUntilSettled(this.#ws, this.#endpointPath, { ...this.#scope, onState });
       return;
     }
-    const settled = await waitUntilSettled(this.#ws, this.#endpointPath, { ...this.#scope, onState });
-    if (plan.endpoint.action !== 'update') return;
-    this.progress('endpoint', `updating endpoint ${plan.endpointName} (${plan.endpoint.changes.join(', ')})`);
-    this.wrote = true;
-    const current = settled?.resource ?? (await getEndpoint(this.#ws, plan.endpointName, this.#scope));
-    // Carries the maps the endpoint has now: an update never changes (or zeroes) live traffic.
-    const body = endpointPutBody(this.#ws, plan, current, trafficOf(current));
-    expectSucceeded(
+    const create = plan.endpoint.action === 'create';
+    this.progress(
       'endpoint',
-      await putAndWait(this.#ws, this.#endpointPath, body, { ...this.#scope, onState }),
+      create
+        ? `creating ${plan.computeKind} endpoint ${plan.endpointName}`
+        : `updating endpoint ${plan.endpointName} (${plan.endpoint.changes.join(', ')})`,
     );
-    this.steps.push(`updated endpoint ${plan.endpointName} (${plan.endpoint.changes.join(', ')})`);
+    this.wrote = true;
+    const { result } = await putEndpointFromFresh(this.#ws, this.#endpointPath, {
+      ...this.#scope,
+      onState,
+      onConflict: (message) => this.progress('endpoint', message),
+      // Carries the maps the endpoint has when the PUT is sent: an update never changes (or zeroes) live traffic.
+      build: (current) =>
+        endpointPutBody(
+          this.#ws,
+          plan,
+          current,
+          current ? trafficOf(current) : { traffic: {}, mirrorTraffic: {} },
+        ),
+    });
+    if (result) expectSucceeded('endpoint', result);
+    this.steps.push(
+      create
+        ? `created endpoint ${plan.endpointName}`
+        : `updated endpoint ${plan.endpointName} (${plan.endpoint.changes.join(', ')})`,
+    );
   }
 
   /** PUTs the deployment when it changed and waits; else waits out an operation still running on it. */
@@ -285,25 +330,109 @@ class Rollout {
 
   async shiftTraffic(): Promise<void> {
     this.step = 'traffic';
-    const plan = this.#plan;
-    const { before, after } = plan.traffic;
+    const { before, after } = this.#plan.traffic;
     this.progress('traffic', `shifting traffic ${formatMap(before.traffic)} -> ${formatMap(after.traffic)}`);
-    this.wrote = true;
-    const current = await getEndpoint(this.#ws, plan.endpointName, this.#scope);
-    const body = endpointPutBody(this.#ws, plan, current, after);
-    expectSucceeded(
-      'traffic',
-      await putAndWait(this.#ws, this.#endpointPath, body, {
-        ...this.#scope,
-        onState: this.#onState('traffic', `endpoint ${plan.endpointName}`),
-      }),
-    );
-    this.steps.push(`traffic ${formatMap(before.traffic)} -> ${formatMap(after.traffic)}`);
-    if (!sameMap(before.mirrorTraffic, after.mirrorTraffic)) {
+    const written = await this.#writeTraffic('traffic', after);
+    this.steps.push(`traffic ${formatMap(before.traffic)} -> ${formatMap(written.traffic)}`);
+    if (!sameMap(before.mirrorTraffic, written.mirrorTraffic)) {
       this.steps.push(
-        `mirror traffic ${formatMap(before.mirrorTraffic)} -> ${formatMap(after.mirrorTraffic)}`,
+        `mirror traffic ${formatMap(before.mirrorTraffic)} -> ${formatMap(written.mirrorTraffic)}`,
       );
     }
+  }
+
+  /** progressive: the steps (and the mirror phase), each gated on the new deployment against the old one. */
+  async progressiveShift(): Promise<void> {
+    this.step = 'progressive';
+    const plan = this.#plan;
+    const steps = plan.traffic.steps ?? [plan.traffic.after];
+    const oldDeployment = oldDeploymentOf(plan.previous.traffic, plan.deploymentName);
+    const { stepProbe, progressive: settings } = this.#opts;
+    if (!stepProbe || !settings || !oldDeployment) {
+      throw new StepFailure(
+        'progressive',
+        `A progressive rollout needs requests to probe ${oldDeployment ?? 'the serving deployment'} and ${plan.deploymentName} with (smoke-request-file).`,
+        'Failed',
+      );
+    }
+    const clock = this.#ws.client.clock;
+    const failed = await runProgressiveSteps({
+      deploymentName: plan.deploymentName,
+      oldDeployment,
+      steps,
+      ...(plan.traffic.mirrorFirst ? { mirrorFirst: plan.traffic.mirrorFirst } : {}),
+      settings,
+      write: (maps) => this.#writeTraffic('progressive', maps),
+      probe: stepProbe,
+      sleep: (ms) => this.#sleep(ms),
+      now: () => clock.now(),
+      progress: (message) => this.progress('progressive', message),
+      records: this.progressiveSteps,
+    });
+    if (failed) {
+      throw new StepFailure(
+        'progressive',
+        describeStepFailure(failed, steps.length, plan.deploymentName),
+        'Unhealthy',
+      );
+    }
+    const shares = this.progressiveSteps.filter((r) => r.phase === 'traffic').map((r) => `${r.share}%`);
+    this.steps.push(
+      `progressive rollout of ${plan.deploymentName}: ${shares.join(' -> ')}, every step passed; traffic ${formatMap(plan.previous.traffic)} -> ${formatMap(this.intended.traffic)}`,
+    );
+  }
+
+  /** Writes `wanted` over the endpoint's fresh maps (never a stale resend); returns what was written. */
+  async #writeTraffic(step: DeployStep, wanted: TrafficMaps): Promise<TrafficMaps> {
+    const plan = this.#plan;
+    this.wrote = true;
+    let written: Awaited<ReturnType<typeof writeTraffic>>;
+    try {
+      written = await writeTraffic(
+        this.#ws,
+        plan.endpointName,
+        { previous: plan.previous, wanted },
+        {
+          ...this.#scope,
+          ownership: this.ownership,
+          onOwnership: (ownership) => {
+            this.ownership = ownership;
+            this.#opts.onOwnership?.(ownership);
+          },
+          onNote: (message) => this.progress(step, message),
+          onState: this.#onState(step, `endpoint ${plan.endpointName}`),
+          bodyFor: (current, maps) => endpointPutBody(this.#ws, plan, current, maps),
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof EndpointChangedError)) throw error;
+      throw new StepFailure(
+        step,
+        `The traffic of ${plan.deploymentName} was not moved: ${error.message}. Run again to plan against the endpoint as it is now (a concurrency group per endpoint keeps runs from overlapping).`,
+        'Failed',
+        undefined,
+        false,
+      );
+    }
+    if (!written.current) {
+      throw new StepFailure(step, `Endpoint ${plan.endpointName} no longer exists.`, 'Failed');
+    }
+    if (written.result) expectSucceeded(step, written.result);
+    this.intended = written.maps;
+    return written.maps;
+  }
+
+  /** The injected clock's sleep, bounded by the rollout's deadline and cancelled by its signal. */
+  async #sleep(ms: number): Promise<void> {
+    const clock = this.#ws.client.clock;
+    const left = this.#opts.deadline - clock.now();
+    if (ms > left) {
+      throw new OperationTimeoutError(
+        `the rollout's time (timeout-minutes) ends before the step's wait of ${formatDuration(ms)} does`,
+        undefined,
+      );
+    }
+    await clock.sleep(ms, this.#opts.signal);
   }
 
   /** After "Succeeded", read back: the endpoint must really carry the intended maps. */
@@ -312,12 +441,17 @@ class Rollout {
     const plan = this.#plan;
     const endpoint = await getEndpoint(this.#ws, plan.endpointName, this.#scope);
     const live = trafficOf(endpoint);
-    const intended = plan.traffic.after;
-    if (!sameMap(live.traffic, intended.traffic) || !sameMap(live.mirrorTraffic, intended.mirrorTraffic)) {
+    const intended = this.intended;
+    if (!holdsOwnChange(live, intended, this.ownership, plan.deploymentName)) {
       throw new StepFailure(
         'verify',
         `Deployment ${plan.deploymentName} is not actually live: endpoint ${plan.endpointName} carries traffic ${formatMap(live.traffic)} (mirror ${formatMap(live.mirrorTraffic)}), not the intended ${formatMap(intended.traffic)} (mirror ${formatMap(intended.mirrorTraffic)}).`,
         'Failed',
+      );
+    }
+    if (!sameMap(live.traffic, intended.traffic) || !sameMap(live.mirrorTraffic, intended.mirrorTraffic)) {
+      this.steps.push(
+        `endpoint ${plan.endpointName} was changed by another writer after this run's traffic update: it carries traffic ${formatMap(live.traffic)} (mirror ${formatMap(live.mirrorTraffic)}); ${plan.deploymentName}'s share is as this run set it`,
       );
     }
     const deployment = await getDeployment(this.#ws, plan.endpointName, plan.deploymentName, this.#scope);
@@ -338,6 +472,7 @@ class Rollout {
       steps: this.steps,
       rolledBack: false,
       deletedFailedDeployment: false,
+      ...(plan.traffic.steps ? { progressiveSteps: this.progressiveSteps } : {}),
     };
   }
 
@@ -351,6 +486,7 @@ class Rollout {
 async function restoreAfterAbort(
   ws: AzureWorkspace,
   plan: DeploymentPlan,
+  ownership: TrafficOwnership,
   progress: (step: DeployStep, message: string) => void,
 ): Promise<void> {
   progress(
@@ -359,13 +495,17 @@ async function restoreAfterAbort(
   );
   const restored = await restoreTraffic(ws, plan.endpointName, plan.previous, {
     deadline: ws.client.clock.now() + RESTORE_GRACE_MS,
+    ownership,
+    onProgress: (message) => progress('rollback', message),
   });
   const maps = `${formatMap(plan.previous.traffic)} (mirror ${formatMap(plan.previous.mirrorTraffic)})`;
   progress(
     'rollback',
-    restored.restored
-      ? `cancelled: the traffic of ${plan.endpointName} was restored to ${maps}`
-      : `cancelled: the traffic of ${plan.endpointName} was still ${maps}; nothing to restore`,
+    restored.keptOthers
+      ? `cancelled: this run's traffic change on ${plan.endpointName} was undone, another writer's kept: traffic ${formatMap(restored.traffic)} (mirror ${formatMap(restored.mirrorTraffic)})`
+      : restored.restored
+        ? `cancelled: the traffic of ${plan.endpointName} was restored to ${maps}`
+        : `cancelled: the traffic of ${plan.endpointName} was still ${maps}; nothing to restore`,
   );
 }
 
@@ -376,6 +516,7 @@ export const STEP_WORDS: Record<DeployStep, string> = {
   deployment: 'deployment',
   smoke: 'smoke test',
   traffic: 'traffic update',
+  progressive: 'traffic update of the step',
   verify: 'check of the live traffic',
   rollback: 'rollback',
   cleanup: 'cleanup',
@@ -414,6 +555,8 @@ interface FailureContext {
   deploymentPut: boolean;
   lastDeploymentState: string | undefined;
   progress: (step: DeployStep, message: string, state?: string) => void;
+  ownership: TrafficOwnership;
+  progressiveSteps?: RolloutStep[];
 }
 
 async function handleFailure(
@@ -429,7 +572,11 @@ async function handleFailure(
 
   const deploymentExists = ctx.deploymentPut || plan.deployment.action !== 'create';
   let logs: DeploymentLogs | undefined;
-  if (deploymentExists && ['deployment', 'smoke', 'traffic', 'verify'].includes(failure.step)) {
+  if (
+    deploymentExists &&
+    failure.logsHelp &&
+    ['deployment', 'smoke', 'traffic', 'progressive', 'verify'].includes(failure.step)
+  ) {
     logs = await fetchDeploymentLogs(ws, plan.endpointName, plan.deploymentName, {
       tail: opts.logTail ?? 200,
       ...cleanup,
@@ -442,10 +589,17 @@ async function handleFailure(
     try {
       const restored = await restoreTraffic(ws, plan.endpointName, plan.previous, {
         ...cleanup,
+        ownership: ctx.ownership,
         onProgress: (message) => progress('rollback', message),
       });
       rolledBack = restored.restored;
-      if (restored.restored) steps.push(`rolled back traffic to ${formatMap(plan.previous.traffic)}`);
+      if (restored.restored) {
+        steps.push(
+          restored.keptOthers
+            ? `undid this run's traffic change, keeping another writer's: traffic ${formatMap(restored.traffic)}`
+            : `rolled back traffic to ${formatMap(plan.previous.traffic)}`,
+        );
+      }
     } catch (error) {
       rollbackError = errorMessage(error);
       progress('rollback', `rollback failed: ${rollbackError}`);
@@ -493,6 +647,7 @@ async function handleFailure(
     rolledBack,
     ...(rollbackError ? { rollbackError } : {}),
     deletedFailedDeployment: deleted,
+    ...(ctx.progressiveSteps ? { progressiveSteps: ctx.progressiveSteps } : {}),
   };
 }
 

@@ -25,8 +25,8 @@ import {
   trafficOf,
   writableBody,
 } from './online-resources.ts';
-import { putAndWait, waitUntilSettled } from './online-writes.ts';
-import { formatMap, sameMap } from './traffic.ts';
+import { putEndpointFromFresh, waitUntilSettled } from './online-writes.ts';
+import { formatMap, sameMap, type TrafficMaps } from './traffic.ts';
 
 export interface DeleteRequest {
   endpointName?: string;
@@ -143,7 +143,7 @@ class WorkspaceDeletion {
     const carried = trafficCarried(maps, name);
     if (carried.live > 0 || carried.mirror > 0) {
       if (!this.request.force) refuseWhileServing(endpoint, name, maps);
-      await this.#moveTrafficAway(ep, endpoint, name, trafficWithout(endpoint, name, maps));
+      await this.#moveTrafficAway(endpoint, name);
     }
     const outcome = await this.#deleteResource(deploymentPath(this.ws, endpoint, name), what);
     if (outcome === 'missing') return this.#noteMissing(entry, what);
@@ -243,27 +243,38 @@ class WorkspaceDeletion {
     return 'deleted';
   }
 
-  async #moveTrafficAway(
-    ep: OnlineResource,
-    endpoint: string,
-    deployment: string,
-    after: ReturnType<typeof trafficWithout>,
-  ): Promise<void> {
-    const before = trafficOf(ep);
+  /**
+   * Moves the deployment's traffic off it. The new maps are computed from a fresh read at each attempt: a 409
+   * (another writer mid-update) is waited out and the maps recomputed, never resent as they were.
+   */
+  async #moveTrafficAway(endpoint: string, deployment: string): Promise<void> {
     const started = this.opts.now();
-    const body = writableBody(ep, 'endpoint');
-    body.properties.traffic = after.traffic;
-    body.properties.mirrorTraffic = after.mirrorTraffic;
     const what = `online endpoint '${endpoint}'`;
     this.opts.onProgress?.(`${what}: moving the traffic of '${deployment}' before deleting it`);
-    const done = await putAndWait(this.ws, endpointPath(this.ws, endpoint), body, {
+    let before: TrafficMaps | undefined;
+    let after: TrafficMaps | undefined;
+    const { result } = await putEndpointFromFresh(this.ws, endpointPath(this.ws, endpoint), {
       ...this.#scope,
       onState: this.#stateLine(what, started),
+      onConflict: (message) => this.opts.onProgress?.(`${what}: ${message}`),
       description: `the traffic update of ${what}`,
+      build: (current) => {
+        if (!current) return undefined;
+        before = trafficOf(current);
+        after = trafficWithout(endpoint, deployment, before);
+        if (sameMap(before.traffic, after.traffic) && sameMap(before.mirrorTraffic, after.mirrorTraffic)) {
+          return undefined;
+        }
+        const body = writableBody(current, 'endpoint');
+        body.properties.traffic = after.traffic;
+        body.properties.mirrorTraffic = after.mirrorTraffic;
+        return body;
+      },
     });
-    if (done.status !== 'Succeeded') {
+    if (!result || !before || !after) return;
+    if (result.status !== 'Succeeded') {
       throw new ActionFailure(
-        `moving the traffic of deployment '${deployment}' off ${what} ended ${done.status}: ${done.error?.message ?? 'Azure gave no details'}; the deployment was not deleted (${this.#where})`,
+        `moving the traffic of deployment '${deployment}' off ${what} ended ${result.status}: ${result.error?.message ?? 'Azure gave no details'}; the deployment was not deleted (${this.#where})`,
       );
     }
     const changes = [

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { assetVersionId } from '../../azure/bodies/arm-ids.ts';
 import type { AzureWorkspace } from '../../azure/workspace.ts';
 import type { ModelRef } from '../../config/spec.ts';
-import { ActionFailure, errorMessage } from '../../errors.ts';
+import { ActionFailure, errorMessage, UsageError } from '../../errors.ts';
 import { writePrivateFile } from '../../io/private-file.ts';
 import type { ProbeRequest } from '../../probe/requests.ts';
 import { runSmokeTest } from '../../probe/smoke-test.ts';
@@ -27,16 +27,19 @@ import { type ApplyResult, applyPlan, type SmokeTarget } from './apply.ts';
 import { formatDeploymentLogs } from './deployment-logs.ts';
 import { type AzureDeploymentSpec, azureDeploymentSpec } from './deployment-spec.ts';
 import { type DeploymentPlan, describePlan, planDeployment, summarizePlan } from './plan.ts';
+import { scoringStepProbe, stepsTable } from './progressive-steps.ts';
 import { restoreTraffic } from './restore-traffic.ts';
 import { scoringCredentials } from './scoring-credentials.ts';
 import {
   formatMap,
+  formatStrategy,
   isGatedStrategy,
   parseTrafficMap,
   parseTrafficStrategy,
   type TrafficMaps,
   type TrafficStrategy,
 } from './traffic.ts';
+import { NOTHING_OWNED, type TrafficOwnership } from './traffic-writes.ts';
 
 /** What the Azure target was opened with. */
 export interface AzureSession {
@@ -63,10 +66,11 @@ export function prepareAzureDeploy(
     : undefined;
   if (options.smokeRequests && !options.gateWhenServing && !(traffic && isGatedStrategy(traffic))) {
     session.deps.io.warn(
-      'smoke-request-file gates blue-green and canary rollouts only; it is not used with this traffic strategy',
+      'smoke-request-file gates blue-green, canary and progressive rollouts only; it is not used with this traffic strategy',
     );
   }
   const desired = azureDeploymentSpec(request);
+  checkProgressive(traffic, options, desired.endpoint.computeKind, session);
   return {
     endpointName: request.endpointName,
     deploymentName: request.deploymentName,
@@ -130,6 +134,9 @@ async function deployAzure(
     gateWhenServing: want.gateWhenServing,
     followSymlinks: options.followSymlinks,
     ...(precheck ? { precheck } : {}),
+    ...(want.traffic?.kind === 'progressive' && options.progressive.mirrorFirstSeconds > 0
+      ? { mirrorFirst: true }
+      : {}),
   });
   const scope = { deadline: session.deadline, ...(deps.signal ? { signal: deps.signal } : {}) };
   let modelPlanLine: string | undefined;
@@ -202,7 +209,10 @@ async function deployAzure(
     ...(result.swaggerUri ? { swaggerUri: result.swaggerUri } : {}),
     traffic: result.traffic,
     previousTraffic: result.previousTraffic,
+    ...(result.progressiveSteps ? { steps: result.progressiveSteps } : {}),
   };
+  if (result.progressiveSteps?.length)
+    section.tables.push(stepsTable(result.progressiveSteps, plan.traffic.steps?.length ?? 0));
   if (result.ok) {
     report.finish(section, result.changed ? 'succeeded' : 'unchanged');
     return outcome;
@@ -221,11 +231,13 @@ async function applyWithState(
 ): Promise<ApplyResult> {
   const { deps } = session;
   const { io } = deps;
-  if (plan.changed) {
-    const saved: RestoreState = { endpoint: plan.endpointName, previous: plan.previous };
+  const save = (ownership: TrafficOwnership) => {
+    const saved: RestoreState = { endpoint: plan.endpointName, previous: plan.previous, ownership };
     io.saveState(RESTORE_STATE, JSON.stringify(saved));
-  }
+  };
+  if (plan.changed) save(NOTHING_OWNED);
   const smokeRequests = options.smokeRequests;
+  const progressive = plan.traffic.steps && smokeRequests;
   const result = await applyPlan(ws, plan, {
     deadline: session.deadline,
     rollbackOnFailure: options.rollbackOnFailure,
@@ -236,6 +248,18 @@ async function applyWithState(
       report.event(section, p.message);
     },
     ...(smokeRequests ? { smokeGate: (target) => smokeGate(ws, target, smokeRequests, session) } : {}),
+    ...(progressive
+      ? {
+          progressive: options.progressive,
+          stepProbe: scoringStepProbe(ws, plan.endpointName, progressive, options.progressive.stepRequests, {
+            clock: deps.clock,
+            log: io,
+            deadline: session.deadline,
+            ...(deps.signal ? { signal: deps.signal } : {}),
+          }),
+        }
+      : {}),
+    ...(plan.changed ? { onOwnership: save } : {}),
   });
   io.saveState(RESTORE_STATE, '');
   return result;
@@ -287,8 +311,9 @@ async function failure(
     outcome.logsFile = file;
     await io.group(`Container logs of ${plan.deploymentName}`, async () => io.info(logTail!));
   }
+  // What the endpoint carries after the rollback: previous, or previous plus a concurrent run's change.
   const rollback = result.rolledBack
-    ? ` Traffic restored to ${formatMap(result.previousTraffic)}.`
+    ? ` Traffic restored to ${formatMap(result.traffic)}.`
     : result.rollbackError
       ? ` Rollback failed: ${result.rollbackError}`
       : '';
@@ -329,23 +354,35 @@ async function registerEndpointCredentials(session: AzureSession, endpointName: 
   }
 }
 
-/** What a rollout in progress saves for the post: step. */
+/**
+ * What a rollout in progress saves for the post: step: the maps before it, and what its traffic writes changed
+ * (saved again after each), so the restore undoes this run's change and keeps a concurrent run's.
+ */
 interface RestoreState {
   endpoint: string;
   previous: TrafficMaps;
+  /** Absent in a state saved without it: every difference from `previous` is then taken as this run's. */
+  ownership?: TrafficOwnership;
 }
 
 /** The post: step after a cancelled run: put back the traffic maps a killed rollout had changed. */
 export async function restoreAfterCancel(saved: string, session: AzureSession): Promise<void> {
-  const { endpoint, previous } = JSON.parse(saved) as RestoreState;
+  const { endpoint, previous, ownership } = JSON.parse(saved) as RestoreState;
   const ws = await session.workspace();
   const r = await restoreTraffic(ws, endpoint, previous, {
     deadline: session.deps.clock.now() + 10 * 60_000,
+    ...(ownership ? { ownership } : {}),
+    onProgress: (message) => session.deps.io.info(message),
   });
+  const mirror = Object.keys(previous.mirrorTraffic).length
+    ? ` (mirror ${formatMap(previous.mirrorTraffic)})`
+    : '';
   session.deps.io.info(
-    r.restored
-      ? `cancelled run: traffic of ${endpoint} restored to ${formatMap(previous.traffic)}`
-      : `cancelled run: traffic of ${endpoint} was already ${formatMap(previous.traffic)}`,
+    r.keptOthers
+      ? `cancelled run: this run's traffic change on ${endpoint} undone, another writer's kept: traffic ${formatMap(r.traffic)} (mirror ${formatMap(r.mirrorTraffic)})`
+      : r.restored
+        ? `cancelled run: traffic of ${endpoint} restored to ${formatMap(previous.traffic)}${mirror}`
+        : `cancelled run: traffic of ${endpoint} was already ${formatMap(previous.traffic)}${mirror}`,
   );
 }
 
@@ -374,6 +411,38 @@ export async function planInlineModel(
     },
     { dedupe: true, followSymlinks },
   );
+}
+
+/** progressive: requests to probe with, a step schedule that fits the time, mirror only where it exists. */
+function checkProgressive(
+  traffic: TrafficStrategy | undefined,
+  options: DeployOptions,
+  computeKind: string | undefined,
+  session: AzureSession,
+): void {
+  const settings = options.progressive;
+  if (traffic?.kind !== 'progressive') {
+    if (settings.mirrorFirstSeconds > 0) {
+      session.deps.io.warn('mirror-first-seconds applies to traffic: progressive=… only; it is ignored');
+    }
+    return;
+  }
+  if (!options.smokeRequests?.length) {
+    throw new UsageError(
+      `${formatStrategy(traffic)} needs the requests each step sends to the old and the new deployment: give smoke-request-file (request-file in the pipeline)`,
+      'traffic',
+    );
+  }
+  if (settings.mirrorFirstSeconds > 0 && computeKind === 'kubernetes') {
+    throw new UsageError('Kubernetes online endpoints do not support mirror traffic', 'mirror-first-seconds');
+  }
+  const waits = traffic.steps.length * settings.stepWaitSeconds + settings.mirrorFirstSeconds;
+  if (waits >= options.timeoutMinutes * 60) {
+    throw new UsageError(
+      `${traffic.steps.length} step(s) of ${settings.stepWaitSeconds} s${settings.mirrorFirstSeconds ? ` and ${settings.mirrorFirstSeconds} s of mirroring` : ''} wait ${waits} s, more than timeout-minutes (${options.timeoutMinutes}) allows for the whole rollout`,
+      'step-wait-seconds',
+    );
+  }
 }
 
 /** An inline model (a local path in the deployment) becomes a registered version, reused when identical. */

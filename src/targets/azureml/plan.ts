@@ -80,6 +80,8 @@ export interface DesiredDeployment {
    * except the ones that depend on whether the deployment's body changes, which the real plan checks.
    */
   precheck?: boolean;
+  /** progressive: a mirror phase before the first step (mirror-first-seconds > 0). */
+  mirrorFirst?: boolean;
 }
 
 export type ResourceAction = 'create' | 'update' | 'none';
@@ -155,6 +157,7 @@ export async function planDeployment(
     deployments: [...new Set([...existingNames, deploymentName])],
     kubernetes: computeKind === 'kubernetes',
     deploymentChanges: !desired.precheck && deployment.action !== 'none',
+    ...(desired.mirrorFirst ? { mirrorFirst: true } : {}),
   });
   notes.push(...traffic.notes);
   if (strategy.kind === 'none' && !Object.values(traffic.after.traffic).some((v) => v > 0)) {
@@ -376,6 +379,8 @@ export interface PlanSummary {
     mirrorAfter: TrafficMap;
     shift: boolean;
     smokeGate: boolean;
+    /** progressive: the traffic map of each step. */
+    steps?: TrafficMap[];
   };
   changed: boolean;
   notes: string[];
@@ -404,6 +409,7 @@ export function summarizePlan(plan: DeploymentPlan): PlanSummary {
       mirrorAfter: plan.traffic.after.mirrorTraffic,
       shift: plan.traffic.changes,
       smokeGate: plan.traffic.gated,
+      ...(plan.traffic.steps ? { steps: plan.traffic.steps.map((step) => step.traffic) } : {}),
     },
     changed: plan.changed,
     notes: plan.notes,
@@ -426,7 +432,11 @@ export function describePlan(plan: DeploymentPlan): string[] {
       (plan.deployment.action === 'update' ? ` (${plan.deployment.changes.join(', ')})` : ''),
   );
   const t = plan.traffic;
-  if (t.changes) {
+  if (t.steps) {
+    lines.push(
+      `smoke test, then shift traffic in ${t.steps.length} step(s), each gated on ${plan.deploymentName} against the serving deployment: ${[...(t.mirrorFirst ? [`mirror ${formatMap(t.mirrorFirst.mirrorTraffic)}`] : []), ...t.steps.map((s) => formatMap(s.traffic))].join(' -> ')}`,
+    );
+  } else if (t.changes) {
     lines.push(
       `${t.gated ? 'smoke test, then ' : ''}shift traffic ${formatMap(t.before.traffic)} -> ${formatMap(t.after.traffic)}` +
         (JSON.stringify(t.before.mirrorTraffic) !== JSON.stringify(t.after.mirrorTraffic)

@@ -1,7 +1,8 @@
-// The traffic rules of deploy-model (ACTIONS.md): `all` | `none` | `blue-green` | `canary=N` | an explicit
-// `blue=90,green=10`, plus `mirror-traffic`. Pure: the current maps in, the maps the endpoint should end
-// with out, or a UsageError before anything is written. Maps the plan does not change are carried exactly
-// as Azure returned them (zero entries and key order included), so a restore is byte-identical.
+// The traffic rules of deploy-model (ACTIONS.md): `all` | `none` | `blue-green` | `canary=N` |
+// `progressive=10,50,100` | an explicit `blue=90,green=10`, plus `mirror-traffic`. Pure: the current maps in,
+// the maps the endpoint should end with (and, progressive, pass through) out, or a UsageError before anything
+// is written. Maps the plan does not change are carried exactly as Azure returned them (zero entries and key
+// order included), so a restore is byte-identical.
 
 import type { TrafficMap } from '../../azure/bodies/types.ts';
 import { UsageError } from '../../errors.ts';
@@ -11,6 +12,8 @@ export type TrafficStrategy =
   | { kind: 'none' }
   | { kind: 'blue-green' }
   | { kind: 'canary'; percent: number }
+  /** The new deployment's share at each step: whole percents, increasing, the last one 100. */
+  | { kind: 'progressive'; steps: number[] }
   | { kind: 'explicit'; map: TrafficMap };
 
 export interface TrafficMaps {
@@ -25,15 +28,25 @@ export interface TrafficDecision {
   after: TrafficMaps;
   /** after differs from before (ignoring zero entries and name case). */
   changes: boolean;
-  /** A smoke gate runs before the shift (blue-green / canary that move traffic). */
+  /** A smoke gate runs before the shift (blue-green / canary / progressive that move traffic). */
   gated: boolean;
+  /**
+   * progressive, with another deployment serving: the maps of each step, in order; the last one is `after`.
+   * Undefined for every other strategy (one shift).
+   */
+  steps?: TrafficMaps[];
+  /** progressive with mirror-first: the maps of the mirror phase before the first step (live traffic as before). */
+  mirrorFirst?: TrafficMaps;
   notes: string[];
 }
 
 const TRAFFIC = 'traffic';
 const MIRROR = 'mirror-traffic';
 
-/** The `traffic` input: `all`, `none`, `blue-green`, `canary=N` (1-99), or `name=percent,...` / JSON. */
+/**
+ * The `traffic` input: `all`, `none`, `blue-green`, `canary=N` (1-99), `progressive=10,50,100` (increasing
+ * whole percents ending at 100), or `name=percent,...` / JSON.
+ */
 export function parseTrafficStrategy(text: string, input = TRAFFIC): TrafficStrategy {
   const value = text.trim();
   const lower = value.toLowerCase();
@@ -51,7 +64,47 @@ export function parseTrafficStrategy(text: string, input = TRAFFIC): TrafficStra
     }
     return { kind: 'canary', percent };
   }
+  const progressive = /^progressive\s*[=:]\s*(.*)$/is.exec(value);
+  if (progressive) return { kind: 'progressive', steps: parseSteps(progressive[1] ?? '', input) };
+  if (lower === 'progressive') {
+    throw new UsageError('progressive needs its steps, e.g. progressive=10,50,100', input);
+  }
   return { kind: 'explicit', map: parseTrafficMap(value, input) };
+}
+
+/** `10,50,100`: whole percents from 1 to 100, strictly increasing, the last one 100. */
+function parseSteps(text: string, input: string): number[] {
+  const parts = text
+    .split(/[,\s]+/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const steps = parts.map((part) => {
+    const n = Number(part.replace(/%$/, ''));
+    if (!Number.isInteger(n) || n < 1 || n > 100) {
+      throw new UsageError(
+        `progressive=${text.trim()}: '${part}' is not a whole percent from 1 to 100`,
+        input,
+      );
+    }
+    return n;
+  });
+  if (steps.length === 0)
+    throw new UsageError('progressive needs its steps, e.g. progressive=10,50,100', input);
+  for (let i = 1; i < steps.length; i++) {
+    if (steps[i]! <= steps[i - 1]!) {
+      throw new UsageError(
+        `progressive=${steps.join(',')}: the steps must increase (${steps[i - 1]} then ${steps[i]})`,
+        input,
+      );
+    }
+  }
+  if (steps.at(-1) !== 100) {
+    throw new UsageError(
+      `progressive=${steps.join(',')}: the last step must be 100 (the rollout ends with all the traffic on the new deployment)`,
+      input,
+    );
+  }
+  return steps;
 }
 
 /** `blue=90,green=10` (commas or new lines; `%` allowed) or a JSON object. */
@@ -102,6 +155,8 @@ export function formatStrategy(strategy: TrafficStrategy): string {
   switch (strategy.kind) {
     case 'canary':
       return `canary=${strategy.percent}`;
+    case 'progressive':
+      return `progressive=${strategy.steps.join(',')}`;
     case 'explicit':
       return formatMap(strategy.map);
     default:
@@ -115,7 +170,7 @@ export function formatMap(map: TrafficMap): string {
 }
 
 export function isGatedStrategy(strategy: TrafficStrategy): boolean {
-  return strategy.kind === 'blue-green' || strategy.kind === 'canary';
+  return strategy.kind === 'blue-green' || strategy.kind === 'canary' || strategy.kind === 'progressive';
 }
 
 /** Same maps, ignoring zero entries, key order and name case. */
@@ -147,6 +202,8 @@ export interface TrafficInput {
   kubernetes: boolean;
   /** The deployment is created or its spec changes in this run. */
   deploymentChanges: boolean;
+  /** progressive: mirror live traffic to the deployment (at the first step's share) before the first step. */
+  mirrorFirst?: boolean;
 }
 
 export function decideTraffic(input: TrafficInput): TrafficDecision {
@@ -165,7 +222,8 @@ export function decideTraffic(input: TrafficInput): TrafficDecision {
       traffic = { [deployment]: 100 };
       break;
     case 'blue-green':
-    case 'canary': {
+    case 'canary':
+    case 'progressive': {
       const othersServing = Object.entries(current.traffic).some(
         ([k, v]) => v > 0 && k.toLowerCase() !== deployment,
       );
@@ -176,7 +234,7 @@ export function decideTraffic(input: TrafficInput): TrafficDecision {
           );
         }
         traffic = { [deployment]: 100 };
-      } else if (strategy.kind === 'blue-green') {
+      } else if (strategy.kind === 'blue-green' || strategy.kind === 'progressive') {
         traffic = { [deployment]: 100 };
       } else {
         traffic = canaryMap(current.traffic, deployment, strategy.percent);
@@ -244,12 +302,64 @@ export function decideTraffic(input: TrafficInput): TrafficDecision {
     throw new UsageError(`mirror traffic adds up to ${mirrorSum}%; at most 50% may be mirrored`, MIRROR);
 
   const changes = !sameMap(traffic, current.traffic) || !sameMap(mirrorTraffic, current.mirrorTraffic);
+  const after = { traffic, mirrorTraffic };
+  const progressive = strategy.kind === 'progressive' && changes ? progressiveMaps(input, after) : {};
   return {
     before: current,
-    after: { traffic, mirrorTraffic },
+    after,
     changes,
     gated: isGatedStrategy(strategy) && changes,
+    ...progressive,
     notes,
+  };
+}
+
+/**
+ * progressive: one map per step (the new deployment's share, the serving ones sharing the rest in their current
+ * proportions; mirror traffic as it ends), and the optional mirror phase. Nothing to step through when no
+ * other deployment serves: then the one shift of `after` is the rollout.
+ */
+function progressiveMaps(
+  input: TrafficInput,
+  after: TrafficMaps,
+): Pick<TrafficDecision, 'steps' | 'mirrorFirst'> {
+  const { current, deployment, strategy } = input;
+  if (strategy.kind !== 'progressive') return {};
+  const othersServing = Object.entries(current.traffic).some(
+    ([k, v]) => v > 0 && k.toLowerCase() !== deployment,
+  );
+  if (!othersServing) {
+    if (input.mirrorFirst) {
+      throw new UsageError(
+        'nothing serves on the endpoint yet, so there is no live traffic to mirror: leave mirror-first-seconds at 0',
+        'mirror-first-seconds',
+      );
+    }
+    return {};
+  }
+  const steps = strategy.steps.map((percent) =>
+    percent === 100
+      ? after
+      : { traffic: canaryMap(current.traffic, deployment, percent), mirrorTraffic: after.mirrorTraffic },
+  );
+  if (!input.mirrorFirst) return { steps };
+  if (input.kubernetes) {
+    throw new UsageError('Kubernetes online endpoints do not support mirror traffic', 'mirror-first-seconds');
+  }
+  const others = Object.fromEntries(
+    Object.entries(current.mirrorTraffic).filter(([k, v]) => v !== 0 && k.toLowerCase() !== deployment),
+  );
+  const room = 50 - Object.values(others).reduce((a, b) => a + b, 0);
+  const percent = Math.min(strategy.steps[0] ?? 0, room);
+  if (percent < 1) {
+    throw new UsageError(
+      `the endpoint already mirrors ${50 - room}% of its traffic (at most 50% may be mirrored): there is no room to mirror to ${deployment}`,
+      'mirror-first-seconds',
+    );
+  }
+  return {
+    steps,
+    mirrorFirst: { traffic: current.traffic, mirrorTraffic: { ...others, [deployment]: percent } },
   };
 }
 

@@ -1,6 +1,7 @@
 // The local target: the content-addressed folder registry, entry-script host processes (online endpoints) and
 // checked batch deployments run per job by batch_driver.py, all under local-dir.
 
+import { UsageError } from '../../errors.ts';
 import { LocalModelRegistry } from '../../registry/local-registry.ts';
 import type { Target, TargetDeps } from '../target.ts';
 import { prepareLocalBatchDeploy } from './batch-deploy.ts';
@@ -19,6 +20,12 @@ export function openLocalTarget(localDir: string, deps: TargetDeps): Target {
     },
     async prepareDeploy(request, options) {
       if (request.endpointKind === 'batch') return prepareLocalBatchDeploy(request, options, localDir, deps);
+      if (options.traffic && /^\s*progressive\b/i.test(options.traffic)) {
+        throw new UsageError(
+          'progressive applies to Azure ML endpoints: a local endpoint runs one deployment, so there is no traffic to split between an old and a new one; use traffic: all (or leave it out) on the local target',
+          'traffic',
+        );
+      }
       const ignored = {
         traffic: options.traffic,
         'mirror-traffic': options.mirrorTraffic,

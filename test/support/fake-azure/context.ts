@@ -17,6 +17,8 @@ export interface FakeRequest {
   at: number;
   /** Set when a scripted fault answered it. */
   fault?: boolean;
+  /** The status the fake answered with (set when it answered). */
+  status?: number;
 }
 
 export interface Reply {

@@ -14,6 +14,8 @@ export interface FaultSpec {
   headers?: Record<string, string>;
   /** JSON body, or 'reset' to destroy the socket without answering (a connection reset). */
   body?: unknown;
+  /** Runs when the fault answers, before the answer goes out (e.g. another writer's change lands first). */
+  onHit?: (req: FakeRequest) => void;
 }
 
 export interface ActiveFault {
@@ -33,6 +35,7 @@ export function matchFault(faults: ActiveFault[], req: FakeRequest): FaultAnswer
     if (typeof path === 'string' ? !req.path.includes(path) : !path.test(req.path)) continue;
     fault.remaining--;
     fault.hits++;
+    fault.spec.onHit?.(req);
     if (fault.spec.body === 'reset') return { reset: true };
     return {
       reset: false,

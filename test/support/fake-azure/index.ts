@@ -29,8 +29,9 @@ import {
   type WorkspaceInfo,
 } from './context.ts';
 import { type ActiveFault, type FaultSpec, matchFault } from './faults.ts';
-import { OnlineStore, type OutcomeScript, onlineRoutes, operationReply } from './online.ts';
+import { OnlineStore, type OutcomeScript, onlineRoutes, operationReply, scoredEndpoint } from './online.ts';
 import { AZURITE_ACCOUNT, AZURITE_KEY, accountSas } from './sas.ts';
+import { FakeScoring, SCORING_PATH } from './scoring.ts';
 import { TokenAuthority } from './tokens.ts';
 
 export type { BatchJob, BatchScorer, BatchStore, JobScript } from './batch.ts';
@@ -39,6 +40,13 @@ export type { FakeRequest, FakeSettings, Reply } from './context.ts';
 export type { FaultSpec } from './faults.ts';
 export type { OutcomeScript } from './online.ts';
 export { AZURITE_ACCOUNT, AZURITE_KEY } from './sas.ts';
+export type {
+  FakeScoring,
+  ScoringBehaviour,
+  ScoringCall,
+  ScoringCallInfo,
+  ScoringScript,
+} from './scoring.ts';
 
 export interface FakeAzureOptions {
   subscriptionId?: string;
@@ -58,6 +66,11 @@ export interface FakeAzureOptions {
   federatedSubjects?: string[];
   /** scoringUri of an endpoint; default `https://{name}.{location}.inference.ml.azure.com/score`. */
   scoringUri?: (endpointName: string) => string;
+  /**
+   * Serve the endpoints' scoring too: scoringUri becomes `{url}/online-scoring/{name}/score`, routed by the
+   * azureml-model-deployment header or the traffic shares, each deployment's answers scripted with `scoring`.
+   */
+  serveScoring?: boolean;
   /** Accepted api-versions; others get `apiVersionErrorCode`. */
   apiVersions?: string[];
   /** What ARM answers (400) for an api-version it does not accept. Default NoRegisteredProviderFound. */
@@ -87,6 +100,8 @@ export interface FakeAzure {
   /** Every request, in order (faulted ones marked). */
   requests: FakeRequest[];
   tokens: TokenAuthority;
+  /** The scoring side (with serveScoring): per-deployment latency/status scripts and the calls received. */
+  scoring: FakeScoring;
   /** The next `times` requests matching method + path fail as told. */
   fail(spec: FaultSpec): ActiveFault;
   clearFaults(): void;
@@ -110,6 +125,8 @@ export interface FakeAzure {
   reads(path?: RegExp): number;
   /** What a GET of this workspace-relative or absolute ARM path would answer now (no auth, no faults). */
   inspect(path: string): Reply;
+  /** Sends a request straight to the fake's routes (no auth, no faults, not recorded): another writer's change. */
+  act(method: string, path: string, body?: unknown): Reply;
   /** Environment for the fake `az` (bin/az) as azure/login would leave it. */
   azEnv(opts?: {
     idTokenLifetimeSeconds?: number;
@@ -210,6 +227,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
   });
   const assets = new AssetStore();
   const online = new OnlineStore();
+  const scoring = new FakeScoring();
   const assetExists = (armId: string): boolean => {
     const rest = armId.slice(workspacePath.length);
     const m = /^\/(models|codes|environments)\/([^/]+)\/versions\/([^/]+)$/i.exec(rest);
@@ -235,7 +253,10 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     ...onlineRoutes(
       ctx,
       online,
-      options.scoringUri ?? ((name) => `https://${name}.${workspace.location}.inference.ml.azure.com/score`),
+      options.scoringUri ??
+        (options.serveScoring
+          ? (name) => `${url}/online-scoring/${name}/score`
+          : (name) => `https://${name}.${workspace.location}.inference.ml.azure.com/score`),
       assetExists,
     ),
   ];
@@ -362,6 +383,16 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
         rawBody: raw,
         at: clock.now(),
       };
+      const scored = options.serveScoring ? SCORING_PATH.exec(req.path) : null;
+      if (scored) {
+        online.settle(clock.now());
+        const name = scored[1] ?? '';
+        void scoring
+          .handle(req, scoredEndpoint(online, name), name)
+          .then((reply) => send(res, reply, clock))
+          .catch((error: unknown) => send(res, armError(500, 'InternalServerError', String(error)), clock));
+        return;
+      }
       requests.push(req);
       const fault = matchFault(faults, req);
       if (fault) {
@@ -370,6 +401,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
           incoming.socket.destroy();
           return;
         }
+        req.status = fault.reply.status;
         return send(res, fault.reply, clock);
       }
       if (badJson)
@@ -384,6 +416,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       } catch (error) {
         reply = armError(500, 'InternalServerError', `fake-azure bug: ${(error as Error).stack ?? error}`);
       }
+      req.status = reply.status;
       send(res, reply, clock);
     });
   });
@@ -402,6 +435,27 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     prefetch: async () => {},
   });
 
+  /** A request straight to the routes, as the fake's own: no auth check, no fault, not recorded. */
+  const direct = (method: string, path: string, body?: unknown): Reply => {
+    const full = new URL(
+      path.startsWith('/subscriptions/') || path.startsWith('http') ? path : `${workspacePath}${path}`,
+      url,
+    );
+    if (!full.searchParams.has('api-version')) full.searchParams.set('api-version', ctx.operationApiVersion);
+    return route(
+      {
+        method,
+        path: decodeURIComponent(full.pathname),
+        query: Object.fromEntries(full.searchParams),
+        headers: {},
+        body,
+        rawBody: body === undefined ? '' : JSON.stringify(body),
+        at: clock.now(),
+      },
+      false,
+    );
+  };
+
   return {
     url,
     authorityHost: url,
@@ -418,6 +472,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     settings,
     requests,
     tokens,
+    scoring,
     binDir,
     batch,
     fail: (spec) => {
@@ -449,26 +504,8 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
       requests.filter(
         (r) => r.method === 'GET' && r.path.startsWith('/subscriptions/') && (!path || path.test(r.path)),
       ).length,
-    inspect: (path) => {
-      const full = new URL(
-        path.startsWith('/subscriptions/') || path.startsWith('http') ? path : `${workspacePath}${path}`,
-        url,
-      );
-      if (!full.searchParams.has('api-version'))
-        full.searchParams.set('api-version', ctx.operationApiVersion);
-      return route(
-        {
-          method: 'GET',
-          path: decodeURIComponent(full.pathname),
-          query: Object.fromEntries(full.searchParams),
-          headers: {},
-          body: undefined,
-          rawBody: '',
-          at: clock.now(),
-        },
-        false,
-      );
-    },
+    inspect: (path) => direct('GET', path),
+    act: (method, path, body) => direct(method, path, body),
     azEnv: (opts = {}) => ({
       ...Object.fromEntries(
         Object.entries(opts.baseEnv ?? process.env).filter((e): e is [string, string] => e[1] !== undefined),

@@ -16,6 +16,7 @@ import {
   type Reply,
   type Route,
 } from './context.ts';
+import type { ScoredEndpoint } from './scoring.ts';
 import {
   canonicalEnum,
   checkShape,
@@ -86,6 +87,21 @@ export class OnlineStore {
       if (applyDue(ep, now)) this.endpoints.delete(epKey);
     }
   }
+}
+
+/** An endpoint as the scoring routes see it (after the operations due were applied). */
+export function scoredEndpoint(store: OnlineStore, name: string): ScoredEndpoint | undefined {
+  const ep = store.endpoints.get(name.toLowerCase());
+  if (!ep) return undefined;
+  const props = (ep.body.properties ?? {}) as Record<string, unknown>;
+  return {
+    name: ep.name,
+    authMode: String(props.authMode ?? 'Key'),
+    keys: ep.keys,
+    traffic: (props.traffic ?? {}) as Record<string, number>,
+    mirrorTraffic: (props.mirrorTraffic ?? {}) as Record<string, number>,
+    deployments: new Map([...ep.deployments].map(([k, d]) => [k, { name: d.name, state: d.state }] as const)),
+  };
 }
 
 /** Applies the resource's operation when its time has come; true when the resource is gone. */

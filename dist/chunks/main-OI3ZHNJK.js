@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{registerModelAction}from"./chunk-XNGY5UZP.js";import"./chunk-DDRDCAN5.js";import"./chunk-VES6BROE.js";import"./chunk-ZFZPVNHN.js";import"./chunk-E4D4VPT7.js";import"./chunk-2HRAXE4A.js";import"./chunk-7N4ZDPHR.js";import"./chunk-3BLBRB5F.js";import"./chunk-2AGCONYU.js";import"./chunk-NPRNZELI.js";import"./chunk-7VSGTNL4.js";import"./chunk-XWD67JVV.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{registerModelAction};

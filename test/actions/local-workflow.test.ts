@@ -7,6 +7,7 @@ import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { cli } from '../support/cli.ts';
+import { localAuthHeader } from '../support/local-key.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -21,8 +22,16 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function post(uri: string, body: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(uri, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+async function post(
+  uri: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
+  const res = await fetch(uri, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -59,9 +68,11 @@ test('deploy from v2 YAML, redeploy unchanged, smoke test by endpoint name, dele
   assert.equal(first.outputs['deployment-name'], 'blue');
   const plan = JSON.parse(first.outputs['plan']!);
   assert.equal(plan.deployment.action, 'create');
+  // The demo endpoint says auth_mode: key: the key from the endpoint's local state, as a user would read it.
   const scored = await post(
     first.outputs['scoring-uri']!,
     await readFile(path.join(dir, 'sample-request.json'), 'utf8'),
+    await localAuthHeader(dir, 'azureml-deploy-demo'),
   );
   assert.equal(scored.status, 200);
   assert.deepEqual(
@@ -288,6 +299,7 @@ for (const form of ['v2 YAML', 'v1 JSON'] as const) {
     const scored = await post(
       r.outputs['scoring-uri']!,
       await readFile(path.join(dir, 'sample-request.json'), 'utf8'),
+      await localAuthHeader(dir, endpoint),
     );
     assert.equal(scored.status, 200, scored.text);
     const got = JSON.parse(scored.text) as number[];

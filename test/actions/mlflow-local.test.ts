@@ -8,6 +8,7 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { cli } from '../support/cli.ts';
+import { localAuthHeader } from '../support/local-key.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -40,7 +41,8 @@ test('the no-code sklearn MLflow sample answers its sample request on the local 
   assert.equal(r.outputs['state'], 'Healthy');
   const res = await fetch(r.outputs['scoring-uri']!, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // auth_mode: key in the sample's endpoint.yml: the key from the endpoint's local state.
+    headers: { 'content-type': 'application/json', ...(await localAuthHeader(dir, endpoint)) },
     body: await readFile(path.join(dir, 'sample-request.json'), 'utf8'),
   });
   assert.equal(res.status, 200);

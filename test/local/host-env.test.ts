@@ -6,6 +6,7 @@ import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cli } from '../support/cli.ts';
+import { localAuthHeader, localEndpointKey } from '../support/local-key.ts';
 import { tempDir } from '../support/tmp.ts';
 import { fixtures } from './helpers.ts';
 
@@ -35,12 +36,19 @@ test('the host inherits no runner secret, only the clean base and the deployment
     { cwd: dir, env: { ...RUNNER_SECRETS, LANG: 'C.UTF-8', PYTHONIOENCODING: 'utf-8' } },
   );
   assert.equal(r.code, 0, r.stderr);
+  // No endpoint file: key auth, as Azure gives a new endpoint.
   const res = await fetch(r.outputs['scoring-uri']!, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await localAuthHeader(dir, 'env-ep')) },
     body: '{}',
   });
+  assert.equal(res.status, 200);
   const env = (await res.json()) as Record<string, string>;
+  const key = await localEndpointKey(dir, 'env-ep');
+  for (const [name, value] of Object.entries(env)) {
+    assert.ok(!value.includes(key), `the endpoint's key reached the user's code in ${name}`);
+  }
+  assert.equal(env['AZUREML_LOCAL_SCORING_KEY'], undefined, 'the key variable is removed before run()');
   for (const name of Object.keys(RUNNER_SECRETS))
     assert.equal(env[name], undefined, `${name} reached the host`);
   assert.equal(env['MINE'], 'mine-value', 'the deployment variables are passed');

@@ -20,6 +20,7 @@ import {
   inlineModelNameOf,
   type TargetDeps,
 } from '../target.ts';
+import { ensureEndpointKey, localAuthFor } from './endpoint-key.ts';
 import { type HostLaunchRequest, planHostLaunch } from './find-host.ts';
 import {
   getLocalServiceStatus,
@@ -144,6 +145,12 @@ export async function deployLocal(
   const registry = new LocalModelRegistry(opts.localDir, () => deps.clock.now());
   const deadline = deps.clock.now() + opts.timeoutMinutes * 60_000;
   const image = req.environment?.kind === 'inline' ? req.environment.image : undefined;
+  const auth = localAuthFor(req.endpoint.authMode);
+  if (auth === 'none') {
+    log.warn(
+      `${req.endpointName}: auth_mode aad_token is not enforced locally (a Microsoft Entra token cannot be checked on this machine): the local endpoint answers without auth`,
+    );
+  }
 
   const baseRequest = (model: RegisteredModel | undefined): LocalServiceRequest => ({
     localDir: opts.localDir,
@@ -166,6 +173,7 @@ export async function deployLocal(
     ...(req.port !== undefined ? { port: req.port } : {}),
     runtime: opts.runtime,
     ...(image ? { image } : {}),
+    ...(auth === 'key' ? { auth } : {}),
     deadline,
   });
 
@@ -206,7 +214,16 @@ export async function deployLocal(
     addFacts(section, fact('Model', model.id, { code: true }));
   }
   report.event(section, 'starting the entry script host');
-  let result = await startLocalService(baseRequest(model), {
+  const serviceRequest = baseRequest(model);
+  if (auth === 'key') {
+    // The endpoint's key, as Azure keeps one per endpoint: the same across redeploys, masked everywhere.
+    const { key, created } = await ensureEndpointKey(opts.localDir, req.endpointName);
+    deps.io.setSecret(key);
+    serviceRequest.scoringKey = key;
+    // A new key (the key file was removed) cannot be the one a running host checks: restart it.
+    if (created) serviceRequest.force = true;
+  }
+  let result = await startLocalService(serviceRequest, {
     clock: deps.clock,
     log,
     ...(deps.spawn ? { spawn: deps.spawn as never } : {}),

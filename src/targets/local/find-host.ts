@@ -3,10 +3,11 @@
 //   stdlib-only host.py run by the chosen Python (`python` input, else python3, else python);
 // - `local-runtime: docker`: `docker run` of the environment's image, laid out as `az ml ... --local` does.
 
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../errors.ts';
+import { SCORING_KEY_ENV } from './endpoint-key.ts';
 import type { LocalRuntimeKind } from './service-state.ts';
 
 /** Where a bundle or the sources keep host.py, relative to the module that asks. First existing wins. */
@@ -79,6 +80,7 @@ const RUNTIME_OWNED = new Set([
   'AZUREML_ENTRY_SCRIPT',
   'AML_APP_ROOT',
   'MLFLOW_MODEL_FOLDER',
+  SCORING_KEY_ENV,
 ]);
 
 /**
@@ -245,6 +247,11 @@ export interface HostLaunchRequest {
    * (MLFLOW_MODEL_FOLDER, as Azure sets it). codeDir and scoringScript are then not used.
    */
   mlflowModelFolder?: string;
+  /**
+   * The endpoint's key (key auth): the bundled host.py gets it in SCORING_KEY_ENV and requires it on POST /score.
+   * azmlinfsrv and docker are not given it (they cannot check it): authEnforced is then false.
+   */
+  scoringKey?: string;
 }
 
 /** A command ready for child_process.spawn, and what to record about it. */
@@ -257,6 +264,10 @@ export interface HostLaunch {
   containerName?: string;
   /** The interpreter host.py runs on (host.py only). */
   python?: string;
+  /** True when the host requires the request's scoringKey (only the bundled host.py does). */
+  authEnforced: boolean;
+  /** What the caller should warn about (once): a host listening beyond loopback. */
+  warnings: string[];
 }
 
 export interface HostLaunchOptions {
@@ -299,6 +310,8 @@ export function planHostLaunch(req: HostLaunchRequest, opts: HostLaunchOptions =
       cwd: codeDir,
       env: hostEnvironment(baseEnv, {}, run.env),
       containerName: run.containerName,
+      authEnforced: false,
+      warnings: [],
     };
   }
   const runtimeVars = {
@@ -308,15 +321,7 @@ export function planHostLaunch(req: HostLaunchRequest, opts: HostLaunchOptions =
   };
   const env = hostEnvironment(baseEnv, req.environmentVariables, runtimeVars);
   const azmlinfsrv = findExecutable('azmlinfsrv', baseEnv);
-  if (azmlinfsrv) {
-    return {
-      runtime: 'azmlinfsrv',
-      command: azmlinfsrv,
-      args: ['--entry_script', req.scoringScript, '--port', String(req.port)],
-      cwd: codeDir,
-      env,
-    };
-  }
+  if (azmlinfsrv) return planAzmlinfsrvLaunch(azmlinfsrv, req, codeDir, env, baseEnv);
   const python = choosePython(req.python, baseEnv);
   const hostPy = opts.hostPy ?? resolveBundledHostPy();
   return {
@@ -333,9 +338,87 @@ export function planHostLaunch(req: HostLaunchRequest, opts: HostLaunchOptions =
       req.host,
     ],
     cwd: codeDir,
-    env,
+    env: withScoringKey(env, req.scoringKey),
     python,
+    authEnforced: req.scoringKey !== undefined,
+    warnings: [],
   };
+}
+
+/** host.py's environment with the endpoint's key, when there is one (host.py takes it out before user code). */
+function withScoringKey(env: Record<string, string>, key: string | undefined): Record<string, string> {
+  return key === undefined ? env : { ...env, [SCORING_KEY_ENV]: key };
+}
+
+/**
+ * azmlinfsrv has no bind-address flag and reads no variable for it: every version hands the constant
+ * `azureml_inference_server_http.constants.DEFAULT_HOST` ("0.0.0.0") to gunicorn (waitress on Windows) as `-b`
+ * on its own argv, which outranks GUNICORN_CMD_ARGS. So its entry point is run by its own interpreter with that
+ * constant set to the loopback address first (the address is the first argument; the rest are azmlinfsrv's).
+ */
+export const AZMLINFSRV_LOOPBACK_SHIM = [
+  'import sys',
+  'import azureml_inference_server_http.constants as c',
+  'c.DEFAULT_HOST = sys.argv.pop(1)',
+  'from azureml_inference_server_http.amlserver import run',
+  'sys.exit(run())',
+].join('; ');
+
+function planAzmlinfsrvLaunch(
+  azmlinfsrv: string,
+  req: HostLaunchRequest,
+  codeDir: string,
+  env: Record<string, string>,
+  baseEnv: NodeJS.ProcessEnv,
+): HostLaunch {
+  const serverArgs = ['--entry_script', req.scoringScript, '--port', String(req.port)];
+  const python = scriptInterpreter(azmlinfsrv, baseEnv);
+  const common = { runtime: 'azmlinfsrv' as const, cwd: codeDir, env, authEnforced: false };
+  if (python) {
+    return {
+      ...common,
+      command: python,
+      args: ['-c', AZMLINFSRV_LOOPBACK_SHIM, req.host, ...serverArgs],
+      warnings: [],
+    };
+  }
+  return {
+    ...common,
+    command: azmlinfsrv,
+    args: serverArgs,
+    warnings: [
+      `azmlinfsrv (${azmlinfsrv}) listens on every network interface (0.0.0.0): it has no bind-address option and its Python interpreter could not be read from its first line to set one`,
+    ],
+  };
+}
+
+/**
+ * The Python interpreter of a console script (pip's launcher): `#!/path/python`, `#!/usr/bin/env python3`, or
+ * the `#!/bin/sh` + `'''exec' /path/python "$0" "$@"` form pip writes for long paths. Undefined otherwise.
+ */
+export function scriptInterpreter(script: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  let head: string;
+  try {
+    const fd = openSync(script, 'r');
+    try {
+      const buf = Buffer.alloc(1024);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const [first = '', second = ''] = head.split(/\r?\n/);
+  if (!first.startsWith('#!')) return undefined;
+  const words = first.slice(2).trim().split(/\s+/);
+  let program: string | undefined;
+  if (/(^|\/)env$/.test(words[0] ?? '')) program = words.find((w, i) => i > 0 && !w.startsWith('-'));
+  else if (/(^|\/)(ba)?sh$/.test(words[0] ?? ''))
+    program = /^'''exec' "?([^"]+?)"? "\$0" "\$@"/.exec(second)?.[1];
+  else program = words[0];
+  if (!program || !/^python[0-9.]*(\.exe)?$/i.test(basename(program))) return undefined;
+  return findExecutable(program, env);
 }
 
 /**
@@ -374,7 +457,9 @@ function planMlflowLaunch(
       req.host,
     ],
     cwd: modelDir || resolve('.'),
-    env: hostEnvironment(baseEnv, req.environmentVariables, runtimeVars),
+    env: withScoringKey(hostEnvironment(baseEnv, req.environmentVariables, runtimeVars), req.scoringKey),
     python,
+    authEnforced: req.scoringKey !== undefined,
+    warnings: [],
   };
 }

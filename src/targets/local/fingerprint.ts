@@ -45,6 +45,8 @@ export interface FingerprintInput {
   localDir?: string;
   /** A no-code MLflow deployment: the model's folder inside modelDir (host.py --mlflow-model). */
   mlflowModelFolder?: string;
+  /** Key auth: whether a key is required, never the key (it stays the same across redeploys). */
+  auth?: 'key';
 }
 
 /** SHA-256 (hex) of everything that decides what a local deployment serves. Key order does not matter. */
@@ -68,6 +70,7 @@ export async function deploymentFingerprint(input: FingerprintInput): Promise<st
     port: input.port ?? null,
     // Only when set, so entry-script deployments keep the fingerprints they had.
     ...(input.mlflowModelFolder !== undefined ? { mlflowModel: input.mlflowModelFolder } : {}),
+    ...(input.auth ? { auth: input.auth } : {}),
   };
   return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
 }

@@ -73,6 +73,10 @@ export interface LocalServiceRequest {
   deadline: number;
   /** Restart even when the running service is Healthy and has the same fingerprint. */
   force?: boolean;
+  /** Key auth: the endpoint requires a key (in the fingerprint; the key itself never is). */
+  auth?: 'key';
+  /** The endpoint's key, with auth 'key': handed to the host (find-host.ts), never logged or recorded. */
+  scoringKey?: string;
 }
 
 export interface LocalServiceDeps {
@@ -138,7 +142,7 @@ function uris(port: number): { scoringUri: string; swaggerUri: string } {
 }
 
 /** Checks that need no side effect: names, paths, the runtime's programs. Throws UsageError. */
-function validateRequest(req: LocalServiceRequest, deps: LocalServiceDeps): void {
+function validateRequest(req: LocalServiceRequest, deps: LocalServiceDeps): HostLaunch {
   if (req.modelDir && !existsSync(req.modelDir)) {
     throw new UsageError(`model folder ${req.modelDir} does not exist`, 'model');
   }
@@ -151,9 +155,10 @@ function validateRequest(req: LocalServiceRequest, deps: LocalServiceDeps): void
   if (req.port !== undefined && (!Number.isInteger(req.port) || req.port < 1 || req.port > 65535)) {
     throw new UsageError(`port must be a whole number from 1 to 65535, got ${req.port}`, 'port');
   }
-  // Throws when python / docker / the image is missing; the port is not known yet.
-  launchFor(req, deps, req.port ?? 0);
+  if (req.auth === 'key' && !req.scoringKey) throw new Error('internal: key auth without a key');
   logFilePath(req.localDir, req.endpointName, req.deploymentName); // validates the names
+  // Throws when python / docker / the image is missing; the port is not known yet.
+  return launchFor(req, deps, req.port ?? 0);
 }
 
 function launchFor(req: LocalServiceRequest, deps: LocalServiceDeps, port: number): HostLaunch {
@@ -173,6 +178,7 @@ function launchFor(req: LocalServiceRequest, deps: LocalServiceDeps, port: numbe
       host: HOST,
       ...(req.python !== undefined ? { python: req.python } : {}),
       ...(req.image !== undefined ? { image: req.image } : {}),
+      ...(req.scoringKey !== undefined ? { scoringKey: req.scoringKey } : {}),
     },
     { ...(deps.env ? { env: deps.env } : {}), ...(deps.hostPy ? { hostPy: deps.hostPy } : {}) },
   );
@@ -193,6 +199,7 @@ export function localDeploymentFingerprint(req: LocalServiceRequest): Promise<st
     runtime: req.runtime,
     ...(req.image !== undefined ? { image: req.image } : {}),
     ...(req.port !== undefined ? { port: req.port } : {}),
+    ...(req.auth ? { auth: req.auth } : {}),
   });
 }
 
@@ -280,6 +287,7 @@ function stateOf(
     scoringScript: req.scoringScript,
     logFile,
     ...uris(host.port),
+    ...(req.auth ? { auth: req.auth, authEnforced: launch.authEnforced } : {}),
   };
 }
 
@@ -428,9 +436,15 @@ export async function startLocalService(
   req: LocalServiceRequest,
   deps: LocalServiceDeps,
 ): Promise<LocalServiceResult> {
-  validateRequest(req, deps);
+  const planned = validateRequest(req, deps);
   const { log } = deps;
   const where = `${req.endpointName}/${req.deploymentName}`;
+  for (const warning of planned.warnings) log.warn(warning);
+  if (req.auth === 'key' && !planned.authEnforced) {
+    log.warn(
+      `${where}: key auth is NOT enforced by ${planned.runtime}: POST /score answers without a key (only the bundled host.py checks it${planned.runtime === 'azmlinfsrv' ? '; take azmlinfsrv off PATH to use it' : ''}). The key is still looked up and sent, as on Azure.`,
+    );
+  }
   const fingerprint = await localDeploymentFingerprint(req);
   const logFile = logFilePath(req.localDir, req.endpointName, req.deploymentName);
 

@@ -45,7 +45,7 @@ export function openLocalTarget(localDir: string, deps: TargetDeps): Target {
         deploy: (report, section) => deployLocal(request, { ...options, localDir }, deps, report, section),
       };
     },
-    scoring: (query) => localScoring(localDir, query),
+    scoring: (query) => localScoring(localDir, query, io),
     delete: (request) => deleteLocal(localDir, request, deps, io),
     runBatchJob: (request, onProgress) => runLocalBatchJob(request, localDir, deps, onProgress),
     // One deployment per local endpoint and no traffic to shift: a cancelled run leaves nothing to restore.

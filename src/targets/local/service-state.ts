@@ -35,6 +35,10 @@ export interface LocalDeploymentState {
   logFile: string;
   scoringUri: string;
   swaggerUri: string;
+  /** Key auth: POST /score needs `Authorization: Bearer <the endpoint's key>` (endpoint-key.ts holds it). */
+  auth?: 'key';
+  /** False when the runtime (azmlinfsrv, docker) does not check the key. */
+  authEnforced?: boolean;
   /**
    * A host being started beside the serving one (a redeploy) and not yet Healthy: recorded the moment it is
    * spawned, so a delete-service after the action was killed still finds and stops it.

@@ -62,6 +62,8 @@ if (against) {
   for (const name of actions) {
     const now = median(results[name]) - base;
     const then = median(results[`${name} (against)`]) - base;
-    console.log(`${name.padEnd(22)} +${now.toFixed(1)} ms vs +${then.toFixed(1)} ms  (${(now / then).toFixed(2)}x)`);
+    console.log(
+      `${name.padEnd(22)} +${now.toFixed(1)} ms vs +${then.toFixed(1)} ms  (${(now / then).toFixed(2)}x)`,
+    );
   }
 }

@@ -12,6 +12,11 @@ see, so users' score.py files run unchanged:
 - run() may take a `request_headers` keyword, as with azmlinfsrv;
 - WORKER_COUNT (default 1) bounds how many run() calls execute at once, like the server's workers.
 
+Key auth: when the environment has AZUREML_LOCAL_SCORING_KEY (the local target sets it for an endpoint with
+auth_mode key), host.py takes it out of os.environ before the entry script is loaded (the user's code and its
+child processes never see it), and POST /score and GET /swagger.json without `Authorization: Bearer <key>`
+answer 401 with a JSON message (compared in constant time). GET / and GET /score (liveness) stay open.
+
 Routes: GET / -> 200 "Healthy" (liveness); GET /score -> 200 "Healthy"; GET /swagger.json -> a minimal
 Swagger 2.0 document, always served (azmlinfsrv answers 404 unless inference-schema decorators are used;
 serving it always gives smoke tests and reports a working swagger URI); POST /score -> run(); run() raising
@@ -35,6 +40,7 @@ is already in use, 1 anything else.
 
 import argparse
 import errno
+import hmac
 import importlib.util
 import inspect
 import json
@@ -50,6 +56,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PREFIX = "azureml-local-host:"
+SCORING_KEY_ENV = "AZUREML_LOCAL_SCORING_KEY"
 EXIT_INIT_FAILED = 3
 EXIT_PORT_IN_USE = 4
 
@@ -147,6 +154,8 @@ class ScoringHandler(BaseHTTPRequestHandler):
     pass_headers = False
     # Exceptions of run() that mean a bad request (400, the message as the body); MLflow mode sets it.
     bad_request = ()
+    # The endpoint's key (bytes) when it uses key auth; None: no auth.
+    scoring_key = None
     run_slots = threading.Semaphore(1)
 
     def setup(self):
@@ -189,11 +198,31 @@ class ScoringHandler(BaseHTTPRequestHandler):
     def route(self):
         return self.path.split("?", 1)[0]
 
+    def authorized(self):
+        """True when no key is required or the request carries it; else answers 401 and returns False."""
+        if self.scoring_key is None:
+            return True
+        given = self.headers.get("Authorization", "")
+        scheme, _, token = given.strip().partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(token.strip().encode("utf-8"), self.scoring_key):
+            return True
+        message = (
+            "this endpoint uses key auth: send the header 'Authorization: Bearer <key>' "
+            "(smoke-test-service looks the key up when given endpoint-name instead of scoring-uri)"
+            if not given
+            else "the key in the Authorization header is not this endpoint's key"
+        )
+        self.send(401, json.dumps({"message": message}), "application/json",
+                  {"WWW-Authenticate": 'Bearer realm="azureml-local"'})
+        return False
+
     def do_GET(self):
         path = self.route()
         if path in ("/", "/score"):
             self.send(200, "Healthy")
         elif path == "/swagger.json":
+            if not self.authorized():
+                return
             query = self.path.split("?", 1)[1] if "?" in self.path else ""
             params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
             if params.get("version", "2") != "2":
@@ -212,6 +241,8 @@ class ScoringHandler(BaseHTTPRequestHandler):
         body = self.read_body()
         if self.route() != "/score":
             self.send(404, "Not Found")
+            return
+        if not self.authorized():
             return
         try:
             raw = body.decode("utf-8")
@@ -303,7 +334,14 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def take_scoring_key():
+    """The endpoint's key from the environment, removed from it before any user code runs."""
+    key = os.environ.pop(SCORING_KEY_ENV, None)
+    return key.encode("utf-8") if key else None
+
+
 def main(argv=None):
+    scoring_key = take_scoring_key()
     args = parse_args(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -365,6 +403,7 @@ def main(argv=None):
         return EXIT_INIT_FAILED
 
     ScoringHandler.entry = entry
+    ScoringHandler.scoring_key = scoring_key
     ScoringHandler.bad_request = bad_request
     ScoringHandler.pass_headers = accepts_request_headers(entry.run)
     ScoringHandler.run_slots = threading.Semaphore(max(1, int(os.environ.get("WORKER_COUNT") or 1)))
@@ -376,7 +415,8 @@ def main(argv=None):
     signal.signal(signal.SIGINT, stop)
 
     server.server_activate()
-    say("listening on http://%s:%d" % (args.host, server.server_port))
+    say("listening on http://%s:%d%s" % (args.host, server.server_port,
+                                         " (key auth)" if scoring_key is not None else ""))
     try:
         server.serve_forever(poll_interval=0.2)
     except SystemExit:

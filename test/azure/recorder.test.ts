@@ -222,5 +222,8 @@ test('a recorded pipeline run against the fake Azure holds none of the secrets i
   }
   // The smoke test's requests go through the run's dispatcher (the same proxy settings as ARM), so its
   // interceptor records them; the probe's own hook records only requests sent without one.
-  assert.ok(lines.some((l) => l.url === scoring.url && l.status === 200), 'the scoring exchange is recorded');
+  assert.ok(
+    lines.some((l) => l.url === scoring.url && l.status === 200),
+    'the scoring exchange is recorded',
+  );
 });

@@ -174,12 +174,7 @@ test('unknown keys warn; location gets an info note; read-only keys and kind are
   assert.deepEqual(
     notes.map((n) => [n.level, n.line, n.field, n.message]),
     [
-      [
-        'info',
-        2,
-        'location',
-        "location: is ignored: endpoints are created in the workspace's region",
-      ],
+      ['info', 2, 'location', "location: is ignored: endpoints are created in the workspace's region"],
       ['warning', 5, 'auth', 'auth: unknown key, ignored'],
     ],
   );

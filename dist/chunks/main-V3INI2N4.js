@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{registerModelAction}from"./chunk-RSR3CDYM.js";import"./chunk-TVEYAHFR.js";import"./chunk-VES6BROE.js";import"./chunk-I2X2HEEA.js";import"./chunk-MX4E2NEF.js";import"./chunk-2HRAXE4A.js";import"./chunk-7N4ZDPHR.js";import"./chunk-FKRNISFX.js";import"./chunk-2AGCONYU.js";import"./chunk-JEGIHZL4.js";import"./chunk-34Z2ZYQU.js";import"./chunk-XWD67JVV.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{registerModelAction};

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{require_undici}from"./chunk-3523FAJM.js";import"./chunk-6YRY3X7H.js";export default require_undici();

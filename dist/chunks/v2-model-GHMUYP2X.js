@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{MODEL_KEYS,isModelUri,loadV2Model,modelFieldsSchema,modelFromSource}from"./chunk-MQWEUSWM.js";import"./chunk-2UJTNASM.js";import"./chunk-U72TPED2.js";import"./chunk-7N4ZDPHR.js";import"./chunk-EHRPWJZJ.js";import"./chunk-34Z2ZYQU.js";import"./chunk-XWD67JVV.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{MODEL_KEYS,isModelUri,loadV2Model,modelFieldsSchema,modelFromSource};

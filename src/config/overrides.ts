@@ -7,61 +7,39 @@ import { UsageError } from '../errors.ts';
 import { clip } from '../io/clip.ts';
 import { pyyamlTags } from '../pyyaml/scalars.ts';
 import { isPlainObject } from './field-schemas.ts';
+import { type ConfigOverride, parseSetEntries, parseSetEntrySyntax } from './set-entries.ts';
 import { type FieldPath, formatFieldPath, type SourceFile } from './source-file.ts';
 
-export interface ConfigOverride {
-  /** Where in the file: `['environment_variables', 'MODE']`. */
-  path: (string | number)[];
-  value: unknown;
-  /** The input that asked for it (`set`, `endpoint-name`, `deployment-name`). */
-  input: string;
-  /** What the input said, for messages: `instance_count=2` (empty for a name: its messages quote it). */
-  written: string;
-  /** The value as written (a plain scalar), so string maps get Python's str() of it. */
-  scalar?: string;
-}
+export { type ConfigOverride, nameOverride } from './set-entries.ts';
 
-/** One `dotted.path=value` of the set input: which field of the file, and the value (a YAML 1.1 scalar). */
+/** One `dotted.path=value` of the set input, its value read as a YAML 1.1 scalar. */
 export function parseSetEntry(entry: string): ConfigOverride | string {
-  const eq = entry.indexOf('=');
-  const shown = clip(entry);
-  if (eq <= 0) return `has '${shown}', which is not dotted.path=value (e.g. instance_count=2)`;
-  const pathText = entry.slice(0, eq).trim();
-  const valueText = entry.slice(eq + 1).trim();
-  const path: (string | number)[] = [];
-  for (const part of pathText.split('.')) {
-    const m = /^([^[\]]+)((?:\[\d+\])*)$/.exec(part.trim());
-    if (!m) return `has '${shown}', whose '${clip(pathText)}' is not a dotted path (a.b.c, a list item a[0])`;
-    path.push(m[1]!);
-    for (const index of m[2]!.matchAll(/\[(\d+)\]/g)) path.push(Number(index[1]));
-  }
-  let value: unknown = valueText;
-  if (valueText !== '') {
-    const doc = parseDocument(valueText, { version: '1.1', customTags: pyyamlTags, prettyErrors: false });
-    if (doc.errors.length > 0) {
-      return `has '${shown}', whose value is not a YAML value (${doc.errors[0]!.message.split('\n')[0]})`;
-    }
-    value = doc.toJS();
-  }
-  return { path, value, input: 'set', written: `${pathText}=${valueText}`, scalar: valueText };
+  const parsed = parseSetEntrySyntax(entry);
+  return typeof parsed === 'string' ? parsed : resolveValue(parsed);
 }
 
-/**
- * The set input: one `dotted.path=value` per line, or a comma list on one line (a comma starts a new entry
- * only where `name=` follows, so `tags={a: 1, b: 2}` stays one value).
- */
+/** The set input with its values read (see set-entries.ts for the grammar). */
 export function parseSetInput(raw: string | undefined): ConfigOverride[] | string {
-  if (raw === undefined || raw.trim() === '') return [];
-  const entries = raw.includes('\n') ? raw.split(/\r?\n/) : raw.split(/,(?=\s*[A-Za-z_$][\w$.[\]/-]*\s*=)/);
+  const entries = parseSetEntries(raw);
+  if (typeof entries === 'string') return entries;
   const out: ConfigOverride[] = [];
   for (const entry of entries) {
-    const t = entry.trim();
-    if (t === '' || t.startsWith('#')) continue;
-    const parsed = parseSetEntry(t);
-    if (typeof parsed === 'string') return parsed;
-    out.push(parsed);
+    const resolved = resolveValue(entry);
+    if (typeof resolved === 'string') return resolved;
+    out.push(resolved);
   }
   return out;
+}
+
+/** A set entry's value text read as PyYAML reads a scalar (or a flow collection); a name keeps its value. */
+function resolveValue(o: ConfigOverride): ConfigOverride | string {
+  if (o.value !== undefined || o.scalar === undefined) return o;
+  if (o.scalar === '') return { ...o, value: '' };
+  const doc = parseDocument(o.scalar, { version: '1.1', customTags: pyyamlTags, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    return `has '${clip(o.written)}', whose value is not a YAML value (${doc.errors[0]!.message.split('\n')[0]})`;
+  }
+  return { ...o, value: doc.toJS() };
 }
 
 function startsWith(full: FieldPath, prefix: FieldPath): boolean {
@@ -69,8 +47,13 @@ function startsWith(full: FieldPath, prefix: FieldPath): boolean {
 }
 
 /** The file as the overrides change it. Throws UsageError (naming the input) when a path cannot be set. */
-export function withOverrides(source: SourceFile, overrides: readonly ConfigOverride[]): SourceFile {
-  if (overrides.length === 0) return source;
+export function withOverrides(source: SourceFile, given: readonly ConfigOverride[]): SourceFile {
+  if (given.length === 0) return source;
+  const overrides = given.map((o) => {
+    const resolved = resolveValue(o);
+    if (typeof resolved === 'string') throw new UsageError(resolved, o.input);
+    return resolved;
+  });
   const value: unknown = structuredClone(source.value);
   if (!isPlainObject(value)) return source;
   for (const o of overrides) {
@@ -145,9 +128,4 @@ export function withOverrides(source: SourceFile, overrides: readonly ConfigOver
     },
   };
   return overlay;
-}
-
-/** An input naming a resource fills or replaces that field of the file (its messages quote the name). */
-export function nameOverride(path: string, name: string, input: string): ConfigOverride {
-  return { path: [path], value: name, input, written: '', scalar: name };
 }

@@ -7,7 +7,6 @@ import path from 'node:path';
 import type { WorkspaceRef } from '../config/spec.ts';
 import { UsageError } from '../errors.ts';
 import type { AzureConnectionInputs } from './azureml/connect.ts';
-import { openLocalTarget } from './local/local-target.ts';
 import type { Target, TargetDeps, TargetKind } from './target.ts';
 
 export interface TargetInputs {
@@ -37,7 +36,11 @@ export async function openTarget(
   opts: OpenTargetOptions,
 ): Promise<Target> {
   const resolved = await resolveTarget(inputs, deps.cwd, opts.hint);
-  if (resolved.kind === 'local') return openLocalTarget(resolved.localDir, deps);
+  // Each target's code loads only when it is opened.
+  if (resolved.kind === 'local') {
+    const { openLocalTarget } = await import('./local/local-target.ts');
+    return openLocalTarget(resolved.localDir, deps);
+  }
   const { openAzureTarget } = await import('./azureml/azureml-target.ts');
   return openAzureTarget(
     {

@@ -3,7 +3,7 @@
 
 import * as z from 'zod/mini';
 import { envVarProblem } from '../../config/env-vars.ts';
-import { parseSetInput } from '../../config/overrides.ts';
+import { parseSetEntries } from '../../config/set-entries.ts';
 import { clip } from '../../io/clip.ts';
 
 type Raw = string | undefined;
@@ -245,12 +245,15 @@ export function lines() {
   );
 }
 
-/** `dotted.path=value` overrides of the deployment YAML (as `az ml --set`): one per line, or a comma list. */
+/**
+ * `dotted.path=value` overrides of the deployment YAML (as `az ml --set`): one per line, or a comma list. The
+ * grammar is checked here; the values are read as YAML with the config files (no YAML parser at start-up).
+ */
 export function setOverrides() {
   return z.pipe(
     raw(),
     z.transform((v, ctx) => {
-      const result = parseSetInput(v);
+      const result = parseSetEntries(v);
       if (typeof result === 'string') {
         ctx.issues.push({ code: 'custom', message: result, input: v });
         return z.NEVER;

@@ -3,8 +3,8 @@
 
 import path from 'node:path';
 import type { DeploymentConfigOverrides } from '../../config/load-deployment-config.ts';
-import { type ConfigOverride, nameOverride } from '../../config/overrides.ts';
 import { parseEnvironmentRef, parseModelRef, validateResourceName } from '../../config/references.ts';
+import { type ConfigOverride, nameOverride } from '../../config/set-entries.ts';
 import type { LoadedDeploymentConfig } from '../../config/spec.ts';
 import { UsageError } from '../../errors.ts';
 import type { DeployRequest } from '../../targets/target.ts';

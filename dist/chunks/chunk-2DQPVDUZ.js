@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+var DEFAULT_ARM_ENDPOINT="https://management.azure.com",DEFAULT_AUTHORITY_HOST="https://login.microsoftonline.com",DEFAULT_API_VERSION="2026-07-01",FALLBACK_API_VERSIONS=["2025-12-01","2025-09-01","2025-06-01","2024-10-01"];export{DEFAULT_ARM_ENDPOINT,DEFAULT_AUTHORITY_HOST,DEFAULT_API_VERSION,FALLBACK_API_VERSIONS};

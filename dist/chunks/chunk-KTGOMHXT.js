@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import{chmod,mkdir,writeFile}from"node:fs/promises";import path from"node:path";var PRIVATE_FILE_MODE=384;async function writePrivateFile(file,text){await mkdir(path.dirname(file),{recursive:!0,mode:448}),await writeFile(file,text,{mode:PRIVATE_FILE_MODE}),await chmod(file,PRIVATE_FILE_MODE)}export{writePrivateFile};

@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import{clip}from"./chunk-5ALEO3AW.js";var ENV_NAME=/^[A-Za-z_][A-Za-z0-9_]*$/,MAX_ENV_VALUE_CHARS=32*1024;function envVarProblem(name,value){if(!ENV_NAME.test(name))return`'${clip(name)}' is not a valid environment variable name (letters, digits and _, not starting with a digit)`;if(value.length>MAX_ENV_VALUE_CHARS)return`the value of ${clip(name)} is ${value.length} characters; at most ${MAX_ENV_VALUE_CHARS} are allowed`}export{envVarProblem};

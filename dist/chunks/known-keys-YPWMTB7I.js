@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{ignored,ignoredKeys,known,knownKeys,listOf,mappingOf,noteUnknownKeys,silent,strictKeysError}from"./chunk-CITYEWGQ.js";import"./chunk-EHRPWJZJ.js";import"./chunk-7VSGTNL4.js";import"./chunk-XWD67JVV.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{ignored,ignoredKeys,known,knownKeys,listOf,mappingOf,noteUnknownKeys,silent,strictKeysError};

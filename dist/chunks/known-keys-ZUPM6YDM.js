@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import{ignored,ignoredKeys,known,knownKeys,listOf,mappingOf,noteUnknownKeys,silent,strictKeysError}from"./chunk-FQHTRTWW.js";import"./chunk-OSAGD4LO.js";import"./chunk-VACRAXI2.js";import"./chunk-EHRPWJZJ.js";import"./chunk-RBGQVFOC.js";import"./chunk-5ALEO3AW.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{ignored,ignoredKeys,known,knownKeys,listOf,mappingOf,noteUnknownKeys,silent,strictKeysError};

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{deleteServiceAction}from"./chunk-FIF2NA6A.js";import"./chunk-ZDF5ADG3.js";import"./chunk-C5SPOPSS.js";import"./chunk-2HRAXE4A.js";import"./chunk-7N4ZDPHR.js";import"./chunk-WQ6GAFRL.js";import"./chunk-2AGCONYU.js";import"./chunk-NPRNZELI.js";import"./chunk-7VSGTNL4.js";import"./chunk-XWD67JVV.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{deleteServiceAction};

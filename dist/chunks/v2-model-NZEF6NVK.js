@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import{MODEL_KEYS,isModelUri,loadV2Model,modelFieldsSchema,modelFromSource}from"./chunk-MAUSLZPD.js";import"./chunk-2UJTNASM.js";import"./chunk-FQHTRTWW.js";import"./chunk-OSAGD4LO.js";import"./chunk-VACRAXI2.js";import"./chunk-7N4ZDPHR.js";import"./chunk-EHRPWJZJ.js";import"./chunk-RBGQVFOC.js";import"./chunk-5ALEO3AW.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{MODEL_KEYS,isModelUri,loadV2Model,modelFieldsSchema,modelFromSource};

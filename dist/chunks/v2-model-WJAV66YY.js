@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{MODEL_KEYS,isModelUri,loadV2Model,modelFieldsSchema,modelFromSource}from"./chunk-5KX3ZQWE.js";import"./chunk-2UJTNASM.js";import"./chunk-CITYEWGQ.js";import"./chunk-7N4ZDPHR.js";import"./chunk-EHRPWJZJ.js";import"./chunk-7VSGTNL4.js";import"./chunk-XWD67JVV.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{MODEL_KEYS,isModelUri,loadV2Model,modelFieldsSchema,modelFromSource};

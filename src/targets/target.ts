@@ -12,6 +12,7 @@ import type {
   EndpointSpec,
   EnvironmentRef,
   ModelRef,
+  ModelSpec,
 } from '../config/spec.ts';
 import { ActionFailure } from '../errors.ts';
 import type { ActionIO } from '../io/action-io.ts';
@@ -286,4 +287,16 @@ export interface Target {
 export function inlineModelNameOf(ref: { name?: string | undefined; path: string }): string {
   if (!ref.name) throw new Error(`internal: the inline model ${ref.path} reached the target without a name`);
   return ref.name;
+}
+
+/** The model spec an inline model is registered from, on either target (no tags or properties of its own). */
+export function inlineModelSpec(ref: Extract<ModelRef, { kind: 'path' }>): ModelSpec {
+  return {
+    name: inlineModelNameOf(ref),
+    ...(ref.version ? { version: ref.version } : {}),
+    type: ref.type ?? 'custom_model',
+    path: ref.path,
+    tags: {},
+    properties: {},
+  };
 }

@@ -2,17 +2,16 @@
 // jobs. The connection (credential, ARM client) is made on first use, so a run that fails validation never
 // authenticates.
 
-import path from 'node:path';
 import type { AzureWorkspace } from '../../azure/workspace.ts';
 import type { WorkspaceRef } from '../../config/spec.ts';
 import { ActionFailure } from '../../errors.ts';
-import { AzureModelRegistry } from '../../registry/azureml-registry.ts';
 import type { ScoringAuth, Target, TargetDeps } from '../target.ts';
 import { prepareAzureBatchDeploy } from './batch-deploy.ts';
 import { runAzureBatchJob } from './batch-job.ts';
 import { type AzureConnectionInputs, connectWorkspace } from './connect.ts';
 import { deleteFromWorkspace } from './delete.ts';
 import { type AzureSession, prepareAzureDeploy, restoreAfterCancel } from './deploy.ts';
+import { runRegistry } from './inline-model.ts';
 import { type EndpointAuthMode, scoringCredentials } from './scoring-credentials.ts';
 
 export interface AzureTargetOptions {
@@ -53,13 +52,7 @@ export function openAzureTarget(opts: AzureTargetOptions, deps: TargetDeps): Tar
     kind: 'azureml',
     label: `Azure ML workspace ${opts.workspace.workspaceName}`,
     async registry() {
-      return new AzureModelRegistry(await session.workspace(), {
-        hashCacheFile: path.join(opts.localDir, 'hash-cache.json'),
-        log: deps.io,
-        clock: deps.clock,
-        deadline,
-        ...signal,
-      });
+      return runRegistry(await session.workspace(), session);
     },
     async prepareDeploy(request, options) {
       return request.endpointKind === 'batch'

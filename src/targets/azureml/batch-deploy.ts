@@ -3,10 +3,8 @@
 // decides the endpoint's default deployment (all: this one; none: as it is). The outcome's traffic maps show
 // the default deployment as the one taking every job: `{blue: 100}`.
 
-import { assetVersionId } from '../../azure/bodies/arm-ids.ts';
 import { UsageError } from '../../errors.ts';
 import { addFacts, fact, type Report, type ReportSection } from '../../report/report.ts';
-import { studioEndpointUrl, studioWorkspaceUrl } from '../../report/studio-links.ts';
 import { type BatchDefaultRule, batchDefaultRule } from '../batch-default.ts';
 import {
   DeployFailure,
@@ -18,7 +16,8 @@ import {
 import { applyBatchPlan } from './batch-apply.ts';
 import { type BatchPlan, describeBatchPlan, planBatchDeployment, summarizeBatchPlan } from './batch-plan.ts';
 import { type BatchSpecs, batchSpecs, requireCompute } from './batch-spec.ts';
-import { type AzureSession, planInlineModel, refText, registerInlineModel, stateText } from './deploy.ts';
+import { type AzureSession, stateText } from './deploy.ts';
+import { resolveInlineModel, workspaceFacts } from './inline-model.ts';
 
 export function prepareAzureBatchDeploy(
   request: DeployRequest,
@@ -61,43 +60,35 @@ async function deployBatch(
   const { deps } = session;
   const { io } = deps;
   const ws = await session.workspace();
-  const studio = {
-    ...ws.ref,
-    armEndpoint: ws.client.baseUrl,
-    ...(session.tenantId ? { tenantId: session.tenantId } : {}),
-  };
-  addFacts(
+  workspaceFacts(
     section,
-    fact('Target', 'Azure ML batch endpoint'),
-    fact('Workspace', `${ws.ref.workspaceName} (${ws.ref.resourceGroup})`, {
-      href: studioWorkspaceUrl(studio),
-    }),
-    fact('Endpoint', specs.endpoint.name, { href: studioEndpointUrl(studio, specs.endpoint.name, 'batch') }),
-    fact('Compute', specs.deployment.compute, { code: true }),
+    ws,
+    { name: specs.endpoint.name, kind: 'batch', target: 'Azure ML batch endpoint' },
+    session.tenantId,
   );
+  addFacts(section, fact('Compute', specs.deployment.compute, { code: true }));
   const scope = {
     deadline: session.deadline,
     ...(deps.signal ? { signal: deps.signal } : {}),
     followSymlinks: options.followSymlinks,
   };
   let modelPlanLine: string | undefined;
-  const inline = specs.deployment.model?.kind === 'path' ? specs.deployment.model : undefined;
-  if (inline && options.dryRun) {
-    // As for online deployments: the inline model is hashed and compared with the workspace, nothing uploaded.
-    const planned = await planInlineModel(inline, ws, session, options.followSymlinks);
-    specs.deployment.model = planned.reused
-      ? { kind: 'version', name: planned.name, version: planned.version }
-      : { kind: 'arm-id', id: assetVersionId(ws.path, 'models', planned.name, planned.version) };
-    modelPlanLine = planned.reused
-      ? `reuse model azureml:${planned.name}:${planned.version} (identical content)`
-      : `register model azureml:${planned.name}:${planned.version} from ${inline.path} (${planned.contentHash}; not uploaded in a dry run)`;
-    addFacts(section, fact('Model', modelPlanLine));
-  } else if (inline) {
-    // Registering the model is a write: first the plan's checks, which need no model.
+  if (specs.deployment.model?.kind === 'path') {
+    // As for online deployments: a dry run plans the model with reads only; a real run checks the plan first.
     const { model: _inline, ...withoutModel } = specs.deployment;
-    await planBatchDeployment(ws, { ...specs, deployment: withoutModel }, rule, scope);
-    specs.deployment.model = await registerInlineModel(inline, ws, session, options.followSymlinks);
-    addFacts(section, fact('Model', refText(specs.deployment.model), { code: true }));
+    const resolved = await resolveInlineModel(
+      specs.deployment.model,
+      ws,
+      session,
+      {
+        dryRun: options.dryRun,
+        followSymlinks: options.followSymlinks,
+        precheck: () => planBatchDeployment(ws, { ...specs, deployment: withoutModel }, rule, scope),
+      },
+      section,
+    );
+    specs.deployment.model = resolved.model;
+    modelPlanLine = resolved.planLine;
   }
   const plan = await planBatchDeployment(ws, specs, rule, scope);
   const lines = [...(modelPlanLine ? [modelPlanLine] : []), ...describeBatchPlan(plan)];

@@ -3,22 +3,18 @@
 // the result into the outcome, the report and, on failure, the container logs.
 
 import path from 'node:path';
-import { assetVersionId } from '../../azure/bodies/arm-ids.ts';
 import type { AzureWorkspace } from '../../azure/workspace.ts';
 import type { ModelRef } from '../../config/spec.ts';
 import { ActionFailure, errorMessage, UsageError } from '../../errors.ts';
 import { writePrivateFile } from '../../io/private-file.ts';
 import type { ProbeRequest } from '../../probe/requests.ts';
 import { runSmokeTest } from '../../probe/smoke-test.ts';
-import { AzureModelRegistry } from '../../registry/azureml-registry.ts';
 import { addFacts, fact, type Report, type ReportSection } from '../../report/report.ts';
-import { studioEndpointUrl, studioWorkspaceUrl } from '../../report/studio-links.ts';
 import {
   DeployFailure,
   type DeployOptions,
   type DeployOutcome,
   type DeployRequest,
-  inlineModelNameOf,
   type PreparedDeployment,
   RESTORE_STATE,
   type TargetDeps,
@@ -26,6 +22,7 @@ import {
 import { type ApplyResult, applyPlan, type SmokeTarget } from './apply.ts';
 import { formatDeploymentLogs } from './deployment-logs.ts';
 import { type AzureDeploymentSpec, azureDeploymentSpec } from './deployment-spec.ts';
+import { resolveInlineModel, workspaceFacts } from './inline-model.ts';
 import { type DeploymentPlan, describePlan, planDeployment, summarizePlan } from './plan.ts';
 import { scoringStepProbe, stepsTable } from './progressive-steps.ts';
 import { restoreTraffic } from './restore-traffic.ts';
@@ -111,20 +108,15 @@ async function deployAzure(
   const { io } = deps;
   const { desired } = want;
   const ws = await session.workspace();
-  const studio = {
-    ...ws.ref,
-    armEndpoint: ws.client.baseUrl,
-    ...(session.tenantId ? { tenantId: session.tenantId } : {}),
-  };
-  addFacts(
+  workspaceFacts(
     section,
-    fact('Target', `Azure ML ${desired.endpoint.computeKind} online endpoint`),
-    fact('Workspace', `${ws.ref.workspaceName} (${ws.ref.resourceGroup})`, {
-      href: studioWorkspaceUrl(studio),
-    }),
-    fact('Endpoint', desired.endpoint.name, {
-      href: studioEndpointUrl(studio, desired.endpoint.name, 'online'),
-    }),
+    ws,
+    {
+      name: desired.endpoint.name,
+      kind: 'online',
+      target: `Azure ML ${desired.endpoint.computeKind} online endpoint`,
+    },
+    session.tenantId,
   );
   const planInput = (deployment: AzureDeploymentSpec['deployment'], precheck: boolean) => ({
     ...desired,
@@ -140,30 +132,23 @@ async function deployAzure(
   });
   const scope = { deadline: session.deadline, ...(deps.signal ? { signal: deps.signal } : {}) };
   let modelPlanLine: string | undefined;
-  if (desired.deployment.model?.kind === 'path' && options.dryRun) {
-    // A dry run hashes the inline model and compares it with the workspace (reads only): the plan shows the
-    // version it would reuse, or the new version it would register, and nothing is uploaded.
-    const inline = desired.deployment.model;
-    const planned = await planInlineModel(inline, ws, session, options.followSymlinks);
-    desired.deployment.model = planned.reused
-      ? { kind: 'version', name: planned.name, version: planned.version }
-      : { kind: 'arm-id', id: assetVersionId(ws.path, 'models', planned.name, planned.version) };
-    modelPlanLine = planned.reused
-      ? `reuse model azureml:${planned.name}:${planned.version} (identical content)`
-      : `register model azureml:${planned.name}:${planned.version} from ${inline.path} (${planned.contentHash}; not uploaded in a dry run)`;
-    addFacts(section, fact('Model', modelPlanLine));
-  } else if (desired.deployment.model?.kind === 'path') {
-    // Uploading and registering the model are writes: first the plan's checks (traffic and mirror rules
-    // against the endpoint as it is, names, compute, code and environment), which need no model.
+  if (desired.deployment.model?.kind === 'path') {
     const { model: _inline, ...withoutModel } = desired.deployment;
-    await planDeployment(ws, planInput(withoutModel, true), scope);
-    desired.deployment.model = await registerInlineModel(
+    const resolved = await resolveInlineModel(
       desired.deployment.model,
       ws,
       session,
-      options.followSymlinks,
+      {
+        dryRun: options.dryRun,
+        followSymlinks: options.followSymlinks,
+        // The plan's checks (traffic and mirror rules against the endpoint as it is, names, compute, code and
+        // environment) before the model is uploaded.
+        precheck: () => planDeployment(ws, planInput(withoutModel, true), scope),
+      },
+      section,
     );
-    addFacts(section, fact('Model', refText(desired.deployment.model), { code: true }));
+    desired.deployment.model = resolved.model;
+    modelPlanLine = resolved.planLine;
   }
 
   const plan = await planDeployment(ws, planInput(desired.deployment, false), scope);
@@ -386,33 +371,6 @@ export async function restoreAfterCancel(saved: string, session: AzureSession): 
   );
 }
 
-/** What registering an inline model would do (a dry run): reads only. */
-export async function planInlineModel(
-  ref: Extract<ModelRef, { kind: 'path' }>,
-  ws: AzureWorkspace,
-  session: AzureSession,
-  followSymlinks: boolean,
-): Promise<{ name: string; version: string; reused: boolean; contentHash: string }> {
-  const registry = new AzureModelRegistry(ws, {
-    hashCacheFile: path.join(session.localDir, 'hash-cache.json'),
-    log: session.deps.io,
-    clock: session.deps.clock,
-    deadline: session.deadline,
-    ...(session.deps.signal ? { signal: session.deps.signal } : {}),
-  });
-  return registry.planRegister(
-    {
-      name: inlineModelNameOf(ref),
-      ...(ref.version ? { version: ref.version } : {}),
-      type: ref.type ?? 'custom_model',
-      path: ref.path,
-      tags: {},
-      properties: {},
-    },
-    { dedupe: true, followSymlinks },
-  );
-}
-
 /** progressive: requests to probe with, a step schedule that fits the time, mirror only where it exists. */
 function checkProgressive(
   traffic: TrafficStrategy | undefined,
@@ -442,50 +400,6 @@ function checkProgressive(
       `${traffic.steps.length} step(s) of ${settings.stepWaitSeconds} s${settings.mirrorFirstSeconds ? ` and ${settings.mirrorFirstSeconds} s of mirroring` : ''} wait ${waits} s, more than timeout-minutes (${options.timeoutMinutes}) allows for the whole rollout`,
       'step-wait-seconds',
     );
-  }
-}
-
-/** An inline model (a local path in the deployment) becomes a registered version, reused when identical. */
-export async function registerInlineModel(
-  ref: Extract<ModelRef, { kind: 'path' }>,
-  ws: AzureWorkspace,
-  session: AzureSession,
-  followSymlinks: boolean,
-): Promise<ModelRef> {
-  const { deps } = session;
-  const registry = new AzureModelRegistry(ws, {
-    hashCacheFile: path.join(session.localDir, 'hash-cache.json'),
-    log: deps.io,
-    clock: deps.clock,
-    deadline: session.deadline,
-    ...(deps.signal ? { signal: deps.signal } : {}),
-  });
-  const model = await registry.register(
-    {
-      name: inlineModelNameOf(ref),
-      ...(ref.version ? { version: ref.version } : {}),
-      type: ref.type ?? 'custom_model',
-      path: ref.path,
-      tags: {},
-      properties: {},
-    },
-    { dedupe: true, followSymlinks },
-  );
-  return { kind: 'version', name: model.name, version: model.version };
-}
-
-export function refText(ref: ModelRef): string {
-  switch (ref.kind) {
-    case 'version':
-      return `azureml:${ref.name}:${ref.version}`;
-    case 'latest':
-      return `azureml:${ref.name}@latest`;
-    case 'arm-id':
-      return ref.id;
-    case 'registry':
-      return ref.uri;
-    case 'path':
-      return ref.path;
   }
 }
 

@@ -18,6 +18,7 @@ import {
   type DeployOutcome,
   type DeployRequest,
   inlineModelNameOf,
+  inlineModelSpec,
   type TargetDeps,
 } from '../target.ts';
 import { ensureEndpointKey, localAuthFor } from './endpoint-key.ts';
@@ -317,18 +318,7 @@ export async function resolveModel(
 ): Promise<RegisteredModel> {
   switch (ref.kind) {
     case 'path': {
-      const name = inlineModelNameOf(ref);
-      const model = await registry.register(
-        {
-          name,
-          ...(ref.version ? { version: ref.version } : {}),
-          type: ref.type ?? 'custom_model',
-          path: ref.path,
-          tags: {},
-          properties: {},
-        },
-        { dedupe: true, followSymlinks },
-      );
+      const model = await registry.register(inlineModelSpec(ref), { dedupe: true, followSymlinks });
       log.info(
         `model ${model.id} ${model.reused ? 'reused (identical content)' : 'registered'} from ${ref.path}`,
       );

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{deleteServiceAction}from"./chunk-R3ZAHIX5.js";import"./chunk-65CAKEQR.js";import"./chunk-D7HZB2KT.js";import"./chunk-BAKHM3EY.js";import"./chunk-2DQPVDUZ.js";import"./chunk-KE5R6OZY.js";import"./chunk-5ZXBIZKH.js";import"./chunk-RBGQVFOC.js";import"./chunk-2AGCONYU.js";import"./chunk-5ALEO3AW.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{deleteServiceAction};

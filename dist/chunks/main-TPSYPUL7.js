@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{registerModelAction}from"./chunk-VEPCVUR5.js";import"./chunk-4FB6JWQN.js";import"./chunk-VES6BROE.js";import"./chunk-I2X2HEEA.js";import"./chunk-BAKHM3EY.js";import"./chunk-2DQPVDUZ.js";import"./chunk-KE5R6OZY.js";import"./chunk-5ZXBIZKH.js";import"./chunk-RBGQVFOC.js";import"./chunk-2AGCONYU.js";import"./chunk-5ALEO3AW.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{registerModelAction};

@@ -322,27 +322,7 @@ export function planHostLaunch(req: HostLaunchRequest, opts: HostLaunchOptions =
   const env = hostEnvironment(baseEnv, req.environmentVariables, runtimeVars);
   const azmlinfsrv = findExecutable('azmlinfsrv', baseEnv);
   if (azmlinfsrv) return planAzmlinfsrvLaunch(azmlinfsrv, req, codeDir, env, baseEnv);
-  const python = choosePython(req.python, baseEnv);
-  const hostPy = opts.hostPy ?? resolveBundledHostPy();
-  return {
-    runtime: 'host.py',
-    command: python,
-    args: [
-      '-u',
-      isAbsolute(hostPy) ? hostPy : resolve(hostPy),
-      '--entry',
-      req.scoringScript,
-      '--port',
-      String(req.port),
-      '--host',
-      req.host,
-    ],
-    cwd: codeDir,
-    env: withScoringKey(env, req.scoringKey),
-    python,
-    authEnforced: req.scoringKey !== undefined,
-    warnings: [],
-  };
+  return bundledHostLaunch(req, opts, baseEnv, ['--entry', req.scoringScript], codeDir, env);
 }
 
 /** host.py's environment with the endpoint's key, when there is one (host.py takes it out before user code). */
@@ -442,6 +422,19 @@ function planMlflowLaunch(
     ...(modelDir ? { AZUREML_MODEL_DIR: modelDir } : {}),
     ...(req.mlflowModelFolder ? { MLFLOW_MODEL_FOLDER: req.mlflowModelFolder } : {}),
   };
+  const env = hostEnvironment(baseEnv, req.environmentVariables, runtimeVars);
+  return bundledHostLaunch(req, opts, baseEnv, ['--mlflow-model'], modelDir || resolve('.'), env);
+}
+
+/** The bundled host.py in one of its modes (`--entry SCRIPT`, `--mlflow-model`), with the endpoint's key. */
+function bundledHostLaunch(
+  req: HostLaunchRequest,
+  opts: HostLaunchOptions,
+  baseEnv: NodeJS.ProcessEnv,
+  mode: string[],
+  cwd: string,
+  env: Record<string, string>,
+): HostLaunch {
   const python = choosePython(req.python, baseEnv);
   const hostPy = opts.hostPy ?? resolveBundledHostPy();
   return {
@@ -450,14 +443,14 @@ function planMlflowLaunch(
     args: [
       '-u',
       isAbsolute(hostPy) ? hostPy : resolve(hostPy),
-      '--mlflow-model',
+      ...mode,
       '--port',
       String(req.port),
       '--host',
       req.host,
     ],
-    cwd: modelDir || resolve('.'),
-    env: withScoringKey(hostEnvironment(baseEnv, req.environmentVariables, runtimeVars), req.scoringKey),
+    cwd,
+    env: withScoringKey(env, req.scoringKey),
     python,
     authEnforced: req.scoringKey !== undefined,
     warnings: [],

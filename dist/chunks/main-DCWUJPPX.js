@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{registerModelAction}from"./chunk-FWO6HS5Q.js";import"./chunk-LDH2PAOY.js";import"./chunk-VES6BROE.js";import"./chunk-I2X2HEEA.js";import"./chunk-D5NSYQ3Q.js";import"./chunk-2DQPVDUZ.js";import"./chunk-KE5R6OZY.js";import"./chunk-5ZXBIZKH.js";import"./chunk-RBGQVFOC.js";import"./chunk-2AGCONYU.js";import"./chunk-5ALEO3AW.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{registerModelAction};

@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import{registerModelAction}from"./chunk-OM4LZZCW.js";import"./chunk-IHE4NXI7.js";import"./chunk-VES6BROE.js";import"./chunk-I2X2HEEA.js";import"./chunk-LBLPBLLZ.js";import"./chunk-2DQPVDUZ.js";import"./chunk-KE5R6OZY.js";import"./chunk-5ZXBIZKH.js";import"./chunk-RBGQVFOC.js";import"./chunk-2AGCONYU.js";import"./chunk-5ALEO3AW.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{registerModelAction};

@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import{deleteServiceAction}from"./chunk-6K3OKRIY.js";import"./chunk-F7NQPNBR.js";import"./chunk-PZJDAUCN.js";import"./chunk-LBLPBLLZ.js";import"./chunk-2DQPVDUZ.js";import"./chunk-KE5R6OZY.js";import"./chunk-5ZXBIZKH.js";import"./chunk-RBGQVFOC.js";import"./chunk-2AGCONYU.js";import"./chunk-5ALEO3AW.js";import"./chunk-INYHUDUE.js";import"./chunk-6YRY3X7H.js";export{deleteServiceAction};
